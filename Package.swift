@@ -1,0 +1,69 @@
+// swift-tools-version:6.2
+// Hummingbird 2.28 itself needs tools 6.2.
+import PackageDescription
+
+let package = Package(
+    name: "myelin",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "myelin", targets: ["myelin"]),
+        .executable(name: "myelin-thumbnailer", targets: ["myelin-thumbnailer"]),
+    ],
+    dependencies: [
+        // traits: [] drops swift-configuration and the full-Foundation extras we do not use.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // System libraries (Debian -dev packages). Debian's mbedTLS 2.28 ships no .pc file.
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CMbedTLS", providers: [.apt(["libmbedtls-dev"])]),
+        .systemLibrary(name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
+
+        .target(name: "MatrixCore", dependencies: ["CSodium"]),
+        .target(name: "MyelinStorage", dependencies: [
+            "MatrixCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "MyelinAccounts", dependencies: [
+            "MatrixCore", "MyelinStorage", "CSodium",
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "MyelinHTTP", dependencies: [
+            "MatrixCore", "MyelinAccounts", "MyelinStorage",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "MyelinServer", dependencies: [
+            "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "CMbedTLS",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+        .executableTarget(name: "myelin", dependencies: [
+            "MyelinServer", "MyelinStorage", "MyelinAccounts", "MatrixCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // libvips stays out of the server process (DESIGN.md): it is linked only here.
+        .executableTarget(name: "myelin-thumbnailer", dependencies: ["CVips"]),
+
+        .testTarget(name: "MatrixCoreTests", dependencies: ["MatrixCore"]),
+        .testTarget(name: "MyelinTests", dependencies: [
+            "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinServer",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,88 @@
+import GRDB
+
+/// The schema, as an ordered list of migrations. Never edit a migration that has shipped: add a new one.
+/// Each runs in its own transaction (GRDB's default).
+enum Migrations {
+    /// Identifiers in order; the position + 1 is the schema version reported to admins.
+    static let identifiers = ["v1_accounts", "v2_account_data_registration_tokens", "v3_refresh_and_login_tokens"]
+
+    static func makeMigrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1_accounts") { db in
+            try db.execute(sql: """
+                CREATE TABLE users (
+                    user_nid INTEGER PRIMARY KEY,
+                    localpart TEXT NOT NULL UNIQUE,
+                    password_hash TEXT,
+                    is_admin INTEGER NOT NULL DEFAULT 0,
+                    is_guest INTEGER NOT NULL DEFAULT 0,
+                    deactivated INTEGER NOT NULL DEFAULT 0,
+                    created_ts INTEGER NOT NULL
+                );
+                CREATE TABLE devices (
+                    user_nid INTEGER NOT NULL REFERENCES users(user_nid) ON DELETE CASCADE,
+                    device_id TEXT NOT NULL,
+                    display_name TEXT,
+                    last_seen_ts INTEGER,
+                    last_seen_ip TEXT,
+                    created_ts INTEGER NOT NULL,
+                    PRIMARY KEY (user_nid, device_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE access_tokens (
+                    token_id INTEGER PRIMARY KEY,
+                    token_hash BLOB NOT NULL UNIQUE,
+                    user_nid INTEGER NOT NULL,
+                    device_id TEXT NOT NULL,
+                    created_ts INTEGER NOT NULL,
+                    FOREIGN KEY (user_nid, device_id) REFERENCES devices(user_nid, device_id) ON DELETE CASCADE
+                );
+                CREATE INDEX access_tokens_by_device ON access_tokens(user_nid, device_id);
+                """)
+        }
+        migrator.registerMigration("v2_account_data_registration_tokens") { db in
+            try db.execute(sql: """
+                CREATE TABLE account_data (
+                    user_nid INTEGER NOT NULL REFERENCES users(user_nid) ON DELETE CASCADE,
+                    room_id TEXT NOT NULL DEFAULT '',
+                    type TEXT NOT NULL,
+                    content BLOB NOT NULL,
+                    stream_pos INTEGER NOT NULL,
+                    PRIMARY KEY (user_nid, room_id, type)
+                ) WITHOUT ROWID;
+                CREATE INDEX account_data_by_stream ON account_data(stream_pos);
+                CREATE TABLE registration_tokens (
+                    token TEXT PRIMARY KEY NOT NULL,
+                    uses_allowed INTEGER,
+                    pending INTEGER NOT NULL DEFAULT 0,
+                    completed INTEGER NOT NULL DEFAULT 0,
+                    expiry_time INTEGER
+                ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("v3_refresh_and_login_tokens") { db in
+            try db.execute(sql: """
+                CREATE TABLE refresh_tokens (
+                    refresh_id INTEGER PRIMARY KEY,
+                    token_hash BLOB NOT NULL UNIQUE,
+                    user_nid INTEGER NOT NULL,
+                    device_id TEXT NOT NULL,
+                    created_ts INTEGER NOT NULL,
+                    -- Set when this token was exchanged; it stays usable until its successor is first used.
+                    replaced_by INTEGER,
+                    FOREIGN KEY (user_nid, device_id) REFERENCES devices(user_nid, device_id) ON DELETE CASCADE
+                );
+                CREATE INDEX refresh_tokens_by_successor ON refresh_tokens(replaced_by);
+                ALTER TABLE access_tokens ADD COLUMN expires_ts INTEGER;
+                ALTER TABLE access_tokens ADD COLUMN refresh_id INTEGER
+                    REFERENCES refresh_tokens(refresh_id) ON DELETE CASCADE;
+                CREATE INDEX access_tokens_by_refresh ON access_tokens(refresh_id);
+                CREATE TABLE login_tokens (
+                    token_hash BLOB PRIMARY KEY NOT NULL,
+                    user_nid INTEGER NOT NULL REFERENCES users(user_nid) ON DELETE CASCADE,
+                    expires_ts INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
+        return migrator
+    }
+}
