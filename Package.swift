@@ -32,7 +32,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "MyelinAccounts", dependencies: [
-            "MatrixCore", "MyelinStorage", "CSodium",
+            "MatrixCore", "MyelinStorage", "CSodium", "CMbedTLS",
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -15,8 +15,14 @@ public struct MatrixError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { "\(status) \(errcode): \(message)" }
 
+    /// The 401 of user-interactive auth that only says what is left to do: the spec gives it no errcode.
+    public static func authChallenge(extra: [String: JSONValue]) -> MatrixError {
+        MatrixError("", "Additional authentication is required", status: 401, extra: extra)
+    }
+
     public var body: JSONValue {
         var object = extra
+        if errcode.isEmpty { return .object(object) }
         object["errcode"] = .string(errcode)
         object["error"] = .string(message)
         return .object(object)

@@ -55,6 +55,14 @@ public struct RegistrationTokenRecord: Sendable, Equatable {
     public let completed: Int64
     public let expiryTime: Int64?
 
+    public init(token: String, usesAllowed: Int64?, pending: Int64, completed: Int64, expiryTime: Int64?) {
+        self.token = token
+        self.usesAllowed = usesAllowed
+        self.pending = pending
+        self.completed = completed
+        self.expiryTime = expiryTime
+    }
+
     /// Valid now: not expired and not used up (pending uses count against the limit).
     public func isValid(now: Int64) -> Bool {
         if let expiry = expiryTime, expiry <= now { return false }

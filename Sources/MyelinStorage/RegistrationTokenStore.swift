@@ -78,3 +78,23 @@ public struct RegistrationTokenStore: Sendable {
         }
     }
 }
+
+extension RegistrationTokenStore {
+    /// Changes the limits of a token; nil when it does not exist. `nil` inner values clear a limit.
+    public func update(_ token: String, usesAllowed: Int64??, expiryTime: Int64??) async throws
+        -> RegistrationTokenRecord?
+    {
+        try await database.write { db in
+            if let usesAllowed {
+                try db.execute(sql: "UPDATE registration_tokens SET uses_allowed = ? WHERE token = ?",
+                               arguments: [usesAllowed, token])
+            }
+            if let expiryTime {
+                try db.execute(sql: "UPDATE registration_tokens SET expiry_time = ? WHERE token = ?",
+                               arguments: [expiryTime, token])
+            }
+            return try Row.fetchOne(db, sql: "SELECT * FROM registration_tokens WHERE token = ?", arguments: [token])
+                .map(Self.record(from:))
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import MatrixCore
+import MyelinStorage
+
+/// Password changes, deactivation and devices of a logged-in user.
+public struct AccountService: Sendable {
+    let context: AccountsContext
+    let sessions: SessionService
+    let registration: RegistrationService
+
+    public init(context: AccountsContext, sessions: SessionService, registration: RegistrationService) {
+        self.context = context
+        self.sessions = sessions
+        self.registration = registration
+    }
+
+    /// The flows offered to a logged-in user for sensitive operations.
+    static let passwordFlows = [["m.login.password"]]
+
+    public func changePassword(_ requester: Requester, newPassword: String, logoutDevices: Bool, auth: JSONValue?)
+        async throws
+    {
+        try registration.checkPasswordPolicy(newPassword)
+        _ = try await context.uia.authenticate(
+            auth: auth, purpose: .changePassword(userNid: requester.userNid), flows: Self.passwordFlows,
+            check: sessions.passwordStage(for: requester))
+        let hash = try await context.hasher.hash(newPassword)
+        try await context.users.setPasswordHash(userNid: requester.userNid, hash: hash)
+        if logoutDevices {
+            try await context.devices.deleteAll(userNid: requester.userNid, except: requester.deviceId)
+        }
+    }
+
+    public func deactivate(_ requester: Requester, auth: JSONValue?) async throws {
+        _ = try await context.uia.authenticate(
+            auth: auth, purpose: .deactivate(userNid: requester.userNid), flows: Self.passwordFlows,
+            check: sessions.passwordStage(for: requester))
+        try await context.users.deactivate(userNid: requester.userNid)
+        context.logger.notice("deactivated user", metadata: ["user": "\(requester.userId)"])
+    }
+
+    public func devices(_ requester: Requester) async throws -> [DeviceRecord] {
+        try await context.devices.devices(userNid: requester.userNid)
+    }
+
+    public func device(_ requester: Requester, deviceId: String) async throws -> DeviceRecord {
+        guard let device = try await context.devices.device(userNid: requester.userNid, deviceId: deviceId) else {
+            throw MatrixError.notFound("Unknown device")
+        }
+        return device
+    }
+
+    public func renameDevice(_ requester: Requester, deviceId: String, displayName: String?) async throws {
+        guard let displayName else {
+            // Nothing to change; the device must still exist.
+            _ = try await device(requester, deviceId: deviceId)
+            return
+        }
+        guard displayName.utf8.count <= 100 else {
+            throw MatrixError.invalidParam("display_name is longer than 100 bytes")
+        }
+        guard try await context.devices.rename(userNid: requester.userNid, deviceId: deviceId,
+                                               displayName: displayName)
+        else { throw MatrixError.notFound("Unknown device") }
+    }
+
+    /// Deletes devices after UIA; unknown device IDs are ignored, as the spec allows.
+    public func deleteDevices(_ requester: Requester, deviceIds: [String], auth: JSONValue?) async throws {
+        _ = try await context.uia.authenticate(
+            auth: auth, purpose: .deleteDevices(userNid: requester.userNid), flows: Self.passwordFlows,
+            check: sessions.passwordStage(for: requester))
+        try await context.devices.delete(userNid: requester.userNid, deviceIds: deviceIds)
+    }
+
+    public func issueLoginToken(_ requester: Requester, auth: JSONValue?) async throws -> (String, Int64) {
+        _ = try await context.uia.authenticate(
+            auth: auth, purpose: .getLoginToken(userNid: requester.userNid), flows: Self.passwordFlows,
+            check: sessions.passwordStage(for: requester))
+        return try await sessions.issueLoginToken(for: requester)
+    }
+}

@@ -1,0 +1,150 @@
+import MatrixCore
+
+/// User-interactive authentication (client-server API, "User-Interactive Authentication API"): sessions
+/// that remember which stages a client completed for one operation. Sessions live in memory, bounded in
+/// number and age: losing them on restart only makes a client start the flow again.
+public actor UserInteractiveAuth {
+    /// What a session authorises; a session started for one operation cannot complete another.
+    public enum Purpose: Hashable, Sendable {
+        case register
+        case changePassword(userNid: Int64)
+        case deactivate(userNid: Int64)
+        case deleteDevices(userNid: Int64)
+        case getLoginToken(userNid: Int64)
+    }
+
+    /// A finished flow. The session is consumed; what it reserved passes to the caller.
+    public struct Completion: Sendable {
+        public let sessionId: String
+        public let reservedRegistrationToken: String?
+    }
+
+    /// The outcome of checking one stage: the caller verifies credentials, this actor tracks progress.
+    public enum StageCheck: Sendable {
+        case passed
+        case failed(MatrixError)
+    }
+
+    private struct Session {
+        let purpose: Purpose
+        let createdMs: Int64
+        var completed: [String] = []
+        /// A registration token reserved by this session, released if it expires unused.
+        var reservedRegistrationToken: String?
+    }
+
+    private var sessions: [String: Session] = [:]
+    private let clock: WallClock
+    private let lifetimeMs: Int64
+    private let maxSessions: Int
+    private let onExpire: @Sendable (_ reservedToken: String) async -> Void
+
+    public init(clock: WallClock, lifetimeMs: Int64, maxSessions: Int,
+                onExpire: @escaping @Sendable (_ reservedToken: String) async -> Void = { _ in }) {
+        self.clock = clock
+        self.lifetimeMs = lifetimeMs
+        self.maxSessions = maxSessions
+        self.onExpire = onExpire
+    }
+
+    /// Runs one step of the flow. `flows` are the acceptable stage lists; `check` verifies the credentials
+    /// of the stage the client submitted. Returns when a flow is complete (the session is then consumed);
+    /// otherwise throws the 401 that tells the client what is left.
+    public func authenticate(
+        auth: JSONValue?, purpose: Purpose, flows: [[String]], params: [String: JSONValue] = [:],
+        check: @Sendable (_ stage: String, _ auth: [String: JSONValue], _ session: String) async -> StageCheck
+    ) async throws(MatrixError) -> Completion {
+        await expireOld()
+        guard let auth, case .object(let authObject) = auth else {
+            let id = newSession(purpose: purpose)
+            throw challenge(session: id, flows: flows, params: params, completed: [], error: nil)
+        }
+        let sessionId: String
+        if let given = authObject["session"] {
+            guard case .string(let id) = given else { throw MatrixError.badJSON("auth.session must be a string") }
+            guard let session = sessions[id] else {
+                throw MatrixError("M_UNKNOWN", "Unknown or expired user-interactive auth session", status: 400)
+            }
+            guard session.purpose == purpose else {
+                throw MatrixError.forbidden("This session was started for a different request")
+            }
+            sessionId = id
+        } else {
+            sessionId = newSession(purpose: purpose)
+        }
+        guard case .string(let stage)? = authObject["type"] else {
+            // Only a session to continue, no stage: say where the flow stands.
+            throw challenge(session: sessionId, flows: flows, params: params,
+                            completed: sessions[sessionId]?.completed ?? [], error: nil)
+        }
+        let completedBefore = sessions[sessionId]?.completed ?? []
+        let allowed = flows.contains { flow in
+            flow.contains(stage) && Array(flow.prefix(while: { $0 != stage })).allSatisfy(completedBefore.contains)
+        }
+        guard allowed else {
+            throw challenge(session: sessionId, flows: flows, params: params, completed: completedBefore,
+                            error: MatrixError("M_UNRECOGNIZED", "Stage \(stage) is not expected now", status: 401))
+        }
+        switch await check(stage, authObject, sessionId) {
+        case .failed(let error):
+            guard error.status == 401 || error.errcode == "M_FORBIDDEN" || error.errcode == "M_UNAUTHORIZED" else {
+                throw error
+            }
+            throw challenge(session: sessionId, flows: flows, params: params,
+                            completed: sessions[sessionId]?.completed ?? completedBefore, error: error)
+        case .passed:
+            break
+        }
+        guard var session = sessions[sessionId] else {
+            throw MatrixError("M_UNKNOWN", "Unknown or expired user-interactive auth session", status: 400)
+        }
+        if !session.completed.contains(stage) { session.completed.append(stage) }
+        sessions[sessionId] = session
+        if flows.contains(where: { $0.allSatisfy(session.completed.contains) }) {
+            sessions[sessionId] = nil
+            return Completion(sessionId: sessionId, reservedRegistrationToken: session.reservedRegistrationToken)
+        }
+        throw challenge(session: sessionId, flows: flows, params: params, completed: session.completed, error: nil)
+    }
+
+    /// Remembers a registration token this session reserved (so expiry gives the use back).
+    public func attachRegistrationToken(_ token: String, to sessionId: String) {
+        sessions[sessionId]?.reservedRegistrationToken = token
+    }
+
+    public var sessionCount: Int { sessions.count }
+
+    private func newSession(purpose: Purpose) -> String {
+        if sessions.count >= maxSessions,
+            let oldest = sessions.min(by: { $0.value.createdMs < $1.value.createdMs })?.key
+        {
+            sessions[oldest] = nil
+        }
+        let id = SecretToken.opaqueId()
+        sessions[id] = Session(purpose: purpose, createdMs: clock.nowMs())
+        return id
+    }
+
+    private func expireOld() async {
+        let cutoff = clock.nowMs() - lifetimeMs
+        let expired = sessions.filter { $0.value.createdMs < cutoff }
+        for (id, session) in expired {
+            sessions[id] = nil
+            if let token = session.reservedRegistrationToken { await onExpire(token) }
+        }
+    }
+
+    private func challenge(session: String, flows: [[String]], params: [String: JSONValue], completed: [String],
+                           error: MatrixError?) -> MatrixError {
+        var extra: [String: JSONValue] = [
+            "session": .string(session),
+            "flows": .array(flows.map { .object(["stages": .array($0.map(JSONValue.string))]) }),
+            "params": .object(params),
+        ]
+        if !completed.isEmpty { extra["completed"] = .array(completed.map(JSONValue.string)) }
+        if let error {
+            return MatrixError(error.errcode, error.message, status: 401, extra: extra)
+        }
+        return MatrixError.authChallenge(extra: extra)
+    }
+}
