@@ -1,0 +1,52 @@
+import MatrixCore
+
+/// `/versions`, `.well-known` and `/capabilities`: what clients read before anything else.
+struct DiscoveryRoutes {
+    let services: MatrixServices
+
+    /// The spec versions whose client-server surface this server implements. Raised as features land;
+    /// a client uses this list to decide what it may call.
+    static let specVersions = ["r0.5.0", "r0.6.0", "r0.6.1", "v1.1", "v1.2", "v1.3", "v1.4", "v1.5", "v1.6", "v1.7"]
+
+    var routes: [Route] {
+        [
+            Route(.get, "/_matrix/client/versions", auth: .none) { _ in
+                MatrixResponse(json: [
+                    "versions": .array(Self.specVersions.map(JSONValue.string)),
+                    "unstable_features": .object([:]),
+                ])
+            },
+            Route(.get, "/.well-known/matrix/client", auth: .none) { _ in
+                guard let base = services.settings.wellKnownClientBaseURL else {
+                    throw MatrixError.notFound("No client discovery information is configured")
+                }
+                return MatrixResponse(json: ["m.homeserver": ["base_url": .string(base)]])
+            },
+            Route(.get, "/.well-known/matrix/server", auth: .none) { _ in
+                guard let server = services.settings.wellKnownServer else {
+                    throw MatrixError.notFound("No server delegation is configured")
+                }
+                return MatrixResponse(json: ["m.server": .string(server)])
+            },
+            Route(.get, "/_matrix/client/v3/capabilities") { call in
+                _ = try call.user
+                return MatrixResponse(json: [
+                    "capabilities": [
+                        "m.change_password": ["enabled": true],
+                        // Profiles are not served yet (the sync/profile issue adds them).
+                        "m.set_displayname": ["enabled": false],
+                        "m.set_avatar_url": ["enabled": false],
+                        "m.3pid_changes": ["enabled": false],
+                        "m.get_login_token": ["enabled": true],
+                        "m.room_versions": [
+                            "default": "12",
+                            "available": .object(Dictionary(uniqueKeysWithValues: (1...12).map {
+                                (String($0), JSONValue.string("stable"))
+                            })),
+                        ],
+                    ]
+                ])
+            },
+        ]
+    }
+}

@@ -1,0 +1,86 @@
+import HTTPTypes
+import Hummingbird
+import MatrixCore
+import MyelinAccounts
+import NIOCore
+
+/// One request as a handler sees it: path parameters (percent-decoded), query, caller, address and the
+/// body, already size-checked.
+public struct HTTPCall: Sendable {
+    public let method: HTTPRequest.Method
+    public let path: String
+    public let parameters: [String: String]
+    public let query: [String: String]
+    public let headers: HTTPFields
+    public let requester: Requester?
+    public let remoteAddress: String?
+    public let body: ByteBuffer
+    let maxJSONDepth: Int
+
+    /// The authenticated caller; handlers of routes marked `.required` can rely on it.
+    public var user: Requester {
+        get throws(MatrixError) {
+            guard let requester else { throw MatrixError.missingToken() }
+            return requester
+        }
+    }
+
+    public func parameter(_ name: String) -> String { parameters[name] ?? "" }
+
+    /// The body as a JSON value: `M_NOT_JSON` for bytes that are not JSON, `M_BAD_JSON` for JSON that breaks
+    /// Matrix's rules (duplicate keys, too deep, lone surrogates).
+    public func json() throws(MatrixError) -> JSONValue {
+        let bytes = body.readableBytesView
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            throw MatrixError.notJSON("The request body is empty; a JSON object was expected")
+        }
+        do {
+            return try JSONParser.parse(bytes, options: .init(maxDepth: maxJSONDepth))
+        } catch {
+            switch error.kind {
+            case .duplicateKey, .tooDeep, .loneSurrogate, .integerOutOfRange:
+                throw MatrixError.badJSON("Invalid JSON: \(error.description)")
+            default:
+                throw MatrixError.notJSON("Content not JSON: \(error.description)")
+            }
+        }
+    }
+
+    /// The body as a JSON object (what almost every endpoint takes).
+    public func jsonObject() throws(MatrixError) -> JSONBody {
+        guard case .object(let object) = try json() else {
+            throw MatrixError.badJSON("The request body must be a JSON object")
+        }
+        return JSONBody(object)
+    }
+
+    /// Like `jsonObject`, but an empty body counts as `{}` (endpoints whose fields are all optional).
+    public func optionalJSONObject() throws(MatrixError) -> JSONBody {
+        if body.readableBytesView.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            return JSONBody([:])
+        }
+        return try jsonObject()
+    }
+}
+
+/// What a handler returns.
+public struct MatrixResponse: Sendable {
+    public var status: HTTPResponse.Status
+    public var body: [UInt8]
+    public var contentType: String
+
+    public init(status: HTTPResponse.Status = .ok, json: JSONValue) {
+        self.status = status
+        self.body = CanonicalJSON.encodeLenient(json)
+        self.contentType = "application/json"
+    }
+
+    /// Raw JSON bytes already in storage (account data): served as they are.
+    public init(status: HTTPResponse.Status = .ok, jsonBytes: [UInt8]) {
+        self.status = status
+        self.body = jsonBytes
+        self.contentType = "application/json"
+    }
+
+    public static let empty = MatrixResponse(json: .object([:]))
+}

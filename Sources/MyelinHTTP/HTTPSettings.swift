@@ -1,0 +1,28 @@
+/// The HTTP layer's configuration (from the `[http]`, `[well_known]` and `[rate_limit]` sections).
+public struct HTTPSettings: Sendable {
+    public var serverName: String
+    public var maxBodyBytes: Int
+    public var maxJSONDepth: Int
+    /// `m.homeserver.base_url` of `/.well-known/matrix/client`; that endpoint 404s when nil.
+    public var wellKnownClientBaseURL: String?
+    /// `m.server` of `/.well-known/matrix/server`; that endpoint 404s when nil.
+    public var wellKnownServer: String?
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    public var trustForwardedFor: Bool
+    /// Log one line per request.
+    public var logRequests: Bool
+    public var rateLimits: RateLimitSettings
+
+    public init(serverName: String, maxBodyBytes: Int = 1 << 20, maxJSONDepth: Int = 64,
+                wellKnownClientBaseURL: String? = nil, wellKnownServer: String? = nil, trustForwardedFor: Bool = false,
+                logRequests: Bool = true, rateLimits: RateLimitSettings = .init()) {
+        self.serverName = serverName
+        self.maxBodyBytes = maxBodyBytes
+        self.maxJSONDepth = maxJSONDepth
+        self.wellKnownClientBaseURL = wellKnownClientBaseURL
+        self.wellKnownServer = wellKnownServer
+        self.trustForwardedFor = trustForwardedFor
+        self.logRequests = logRequests
+        self.rateLimits = rateLimits
+    }
+}

@@ -1,0 +1,108 @@
+import MatrixCore
+import MyelinAccounts
+
+/// `/login`, `/refresh`, `/logout`, `/login/get_token`.
+struct LoginRoutes {
+    let services: MatrixServices
+
+    var routes: [Route] {
+        [
+            Route(.get, "/_matrix/client/v3/login", auth: .none) { _ in
+                MatrixResponse(json: [
+                    "flows": [
+                        ["type": "m.login.password"],
+                        ["type": "m.login.token", "get_login_token": true],
+                    ]
+                ])
+            },
+            Route(.post, "/_matrix/client/v3/login", auth: .none, rateLimit: .login, handler: login),
+            Route(.post, "/_matrix/client/v3/refresh", auth: .none, rateLimit: .login) { call in
+                let body = try call.jsonObject()
+                let grant = try await services.sessions.refresh(refreshToken: try body.requiredString("refresh_token"))
+                var json: [String: JSONValue] = [:]
+                json["access_token"] = grant.accessToken.map(JSONValue.string)
+                json["refresh_token"] = grant.refreshToken.map(JSONValue.string)
+                json["expires_in_ms"] = grant.expiresInMs.map(JSONValue.int)
+                return MatrixResponse(json: .object(json))
+            },
+            Route(.post, "/_matrix/client/v3/logout") { call in
+                try await services.sessions.logout(try call.user)
+                return .empty
+            },
+            Route(.post, "/_matrix/client/v3/logout/all") { call in
+                try await services.sessions.logoutAll(try call.user)
+                return .empty
+            },
+            Route(.post, "/_matrix/client/v1/login/get_token", rateLimit: .login) { call in
+                let body = try call.optionalJSONObject()
+                let (token, expires) = try await services.account.issueLoginToken(
+                    try call.user, auth: try body.objectValue("auth").map(JSONValue.object))
+                return MatrixResponse(json: ["login_token": .string(token), "expires_in_ms": .int(expires)])
+            },
+        ]
+    }
+
+    func login(_ call: HTTPCall) async throws -> MatrixResponse {
+        let body = try call.jsonObject()
+        let type = try body.requiredString("type")
+        let credentials: SessionService.Credentials
+        switch type {
+        case "m.login.password":
+            if let identifier = try body.objectValue("identifier") {
+                guard case .string(let idType)? = identifier["type"] else {
+                    throw MatrixError.badJSON("identifier.type must be a string")
+                }
+                guard idType == "m.id.user" else {
+                    throw MatrixError.unknown("Login with identifier type \(idType) is not supported")
+                }
+                guard case .string = identifier["user"] else {
+                    throw MatrixError.badJSON("identifier.user must be a string")
+                }
+            }
+            guard let user = LoginIdentifier.user(in: body.object) else {
+                throw MatrixError.missingParam("A user identifier is required")
+            }
+            let password = try body.requiredString("password")
+            // Failed password checks are limited per account as well as per address.
+            let limiter = services.rateLimiter
+            let exempt = await limiter.isExempt(user: nil, address: call.remoteAddress)
+            if !exempt { try await limiter.check(.failedLogin, key: user.lowercased()) }
+            do {
+                _ = try await services.sessions.checkPassword(identifier: user, password: password)
+            } catch let error as MatrixError where error.errcode == "M_FORBIDDEN" {
+                if !exempt { try? await limiter.consume(.failedLogin, key: user.lowercased()) }
+                throw error
+            }
+            credentials = .password(user: user, password: password)
+        case "m.login.token":
+            credentials = .loginToken(try body.requiredString("token"))
+        default:
+            throw MatrixError.unknown("Unknown login type \(type)")
+        }
+        let device = SessionService.DeviceRequest(
+            deviceId: try Self.validDeviceId(body.string("device_id")),
+            initialDisplayName: try body.string("initial_device_display_name"),
+            wantsRefreshToken: try body.bool("refresh_token") ?? false)
+        let grant = try await services.sessions.login(credentials, device: device, ip: call.remoteAddress)
+        return MatrixResponse(json: Self.grantJSON(grant, serverName: services.settings.serverName,
+                                                   wellKnownBaseURL: services.settings.wellKnownClientBaseURL))
+    }
+
+    /// A client-chosen device ID: printable, bounded.
+    static func validDeviceId(_ deviceId: String?) throws(MatrixError) -> String? {
+        guard let deviceId else { return nil }
+        guard !deviceId.isEmpty, deviceId.utf8.count <= 255, deviceId.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+        else { throw MatrixError.invalidParam("device_id must be 1 to 255 printable ASCII characters") }
+        return deviceId
+    }
+
+    static func grantJSON(_ grant: SessionGrant, serverName: String, wellKnownBaseURL: String? = nil) -> JSONValue {
+        var json: [String: JSONValue] = ["user_id": .string(grant.userId), "home_server": .string(serverName)]
+        json["device_id"] = grant.deviceId.map(JSONValue.string)
+        json["access_token"] = grant.accessToken.map(JSONValue.string)
+        json["refresh_token"] = grant.refreshToken.map(JSONValue.string)
+        json["expires_in_ms"] = grant.expiresInMs.map(JSONValue.int)
+        if let base = wellKnownBaseURL { json["well_known"] = ["m.homeserver": ["base_url": .string(base)]] }
+        return .object(json)
+    }
+}

@@ -1,0 +1,161 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import MatrixCore
+import MyelinAccounts
+import NIOCore
+
+/// The request pipeline every Matrix request goes through: CORS, routing (404/405), body limit,
+/// authentication, rate limiting, the handler, and the conversion of every failure to a Matrix error.
+/// Nothing a client sends can make it answer 500; only a fault of ours (a database failure) does.
+public struct MatrixResponder: HTTPResponder {
+    public typealias Context = MatrixRequestContext
+
+    let routes: RouteTable
+    let settings: HTTPSettings
+    let sessions: SessionService
+    let rateLimiter: RateLimiter
+    let logger: Logger
+
+    public init(routes: RouteTable, settings: HTTPSettings, sessions: SessionService, rateLimiter: RateLimiter,
+                logger: Logger) {
+        self.routes = routes
+        self.settings = settings
+        self.sessions = sessions
+        self.rateLimiter = rateLimiter
+        self.logger = logger
+    }
+
+    static let corsHeaders: [(HTTPField.Name, String)] = [
+        (.accessControlAllowOrigin, "*"),
+        (.accessControlAllowMethods, "GET, POST, PUT, DELETE, OPTIONS"),
+        (.accessControlAllowHeaders, "X-Requested-With, Content-Type, Authorization"),
+    ]
+
+    public func respond(to request: Request, context: MatrixRequestContext) async throws -> Response {
+        let started = ContinuousClock.now
+        var request = request
+        let result: MatrixResponse
+        do {
+            result = try await handle(&request, context: context)
+        } catch let error as MatrixError {
+            result = MatrixResponse(status: .init(code: error.status), json: error.body)
+        } catch {
+            logger.error("internal error", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            result = MatrixResponse(status: .internalServerError,
+                                    json: MatrixError("M_UNKNOWN", "Internal server error", status: 500).body)
+        }
+        if settings.logRequests {
+            let elapsed = ContinuousClock.now - started
+            let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            // The path only: the query may hold an access token or a registration token.
+            logger.info("\(request.method) \(request.uri.path) \(result.status.code) \(Self.format(ms)) ms")
+        }
+        return Self.render(result, method: request.method)
+    }
+
+    private func handle(_ request: inout Request, context: MatrixRequestContext) async throws -> MatrixResponse {
+        if request.method == .options {
+            return MatrixResponse(json: .object([:]))
+        }
+        guard let path = RouteTable.segments(ofRawPath: request.uri.path) else {
+            throw MatrixError.unrecognized("Malformed percent-encoding in the path")
+        }
+        let method = request.method == .head ? HTTPRequest.Method.get : request.method
+        let (route, parameters): (Route, [String: String])
+        switch routes.lookup(method: method, path: path) {
+        case .found(let found, let captured): (route, parameters) = (found, captured)
+        case .methodNotAllowed: throw MatrixError.methodNotAllowed()
+        case .notFound: throw MatrixError.unrecognized()
+        }
+
+        let body = try await collectBody(&request)
+        let address = clientAddress(request, context: context)
+        let query = Self.query(of: request)
+        let requester = try await authenticate(request, query: query, auth: route.auth, address: address)
+        if let action = route.rateLimit {
+            let exempt = await rateLimiter.isExempt(user: requester?.userId, address: address)
+            if !exempt { try await rateLimiter.consume(action, key: requester?.userId ?? address ?? "unknown") }
+        }
+        let call = HTTPCall(
+            method: request.method, path: request.uri.path, parameters: parameters, query: query,
+            headers: request.headers, requester: requester, remoteAddress: address, body: body,
+            maxJSONDepth: settings.maxJSONDepth)
+        return try await route.handler(call)
+    }
+
+    private func collectBody(_ request: inout Request) async throws -> ByteBuffer {
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > settings.maxBodyBytes {
+            throw MatrixError.tooLarge("The request body is larger than \(settings.maxBodyBytes) bytes")
+        }
+        do {
+            return try await request.collectBody(upTo: settings.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw MatrixError.tooLarge("The request body is larger than \(settings.maxBodyBytes) bytes")
+        }
+    }
+
+    private func authenticate(_ request: Request, query: [String: String], auth: AuthRequirement, address: String?)
+        async throws -> Requester?
+    {
+        guard auth != .none else { return nil }
+        guard let token = Self.accessToken(request, query: query) else {
+            if auth == .required { throw MatrixError.missingToken() }
+            return nil
+        }
+        return try await sessions.authenticate(accessToken: token, ip: address)
+    }
+
+    /// `Authorization: Bearer …`, or the deprecated `access_token` query parameter.
+    static func accessToken(_ request: Request, query: [String: String]) -> String? {
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                let token = parts[1].trimmingCharacters(in: " ")
+                if !token.isEmpty { return token }
+            }
+            return nil
+        }
+        if let token = query["access_token"], !token.isEmpty { return token }
+        return nil
+    }
+
+    private func clientAddress(_ request: Request, context: MatrixRequestContext) -> String? {
+        if settings.trustForwardedFor, let forwarded = request.headers[.init("X-Forwarded-For")!] {
+            let first = forwarded.split(separator: ",").first.map { $0.trimmingCharacters(in: " ") }
+            if let first, !first.isEmpty { return first }
+        }
+        return context.remoteAddress
+    }
+
+    static func query(of request: Request) -> [String: String] {
+        var result: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters where result[String(key)] == nil {
+            result[String(key)] = String(value)
+        }
+        return result
+    }
+
+    static func render(_ result: MatrixResponse, method: HTTPRequest.Method) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = result.contentType
+        for (name, value) in corsHeaders { headers[name] = value }
+        let bytes = method == .head ? [] : result.body
+        headers[.contentLength] = String(result.body.count)
+        return Response(status: result.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func format(_ ms: Double) -> String {
+        let tenths = Int((ms * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: Character) -> String {
+        var text = self
+        while text.first == set { text = text.dropFirst() }
+        while text.last == set { text = text.dropLast() }
+        return String(text)
+    }
+}

@@ -1,0 +1,41 @@
+import MyelinAccounts
+
+/// The services the HTTP handlers call. Handlers stay thin: decode, call one of these, encode.
+public struct MatrixServices: Sendable {
+    public let settings: HTTPSettings
+    public let accounts: AccountsContext
+    public let sessions: SessionService
+    public let registration: RegistrationService
+    public let account: AccountService
+    public let accountData: AccountDataService
+    public let sharedSecret: SharedSecretRegistration
+    public let registrationTokens: RegistrationTokenAdmin
+    public let rateLimiter: RateLimiter
+
+    public init(settings: HTTPSettings, accounts: AccountsContext) {
+        self.settings = settings
+        self.accounts = accounts
+        let sessions = SessionService(context: accounts)
+        self.sessions = sessions
+        let registration = RegistrationService(context: accounts, sessions: sessions)
+        self.registration = registration
+        self.account = AccountService(context: accounts, sessions: sessions, registration: registration)
+        self.accountData = AccountDataService(context: accounts)
+        self.sharedSecret = SharedSecretRegistration(secret: accounts.settings.sharedSecret, clock: accounts.clock)
+        self.registrationTokens = RegistrationTokenAdmin(context: accounts)
+        self.rateLimiter = RateLimiter(settings: settings.rateLimits)
+    }
+
+    /// Every route the server answers.
+    public func routeTable() -> RouteTable {
+        var table = RouteTable()
+        table.add(DiscoveryRoutes(services: self).routes)
+        table.add(RegistrationRoutes(services: self).routes)
+        table.add(LoginRoutes(services: self).routes)
+        table.add(AccountRoutes(services: self).routes)
+        table.add(DeviceRoutes(services: self).routes)
+        table.add(AccountDataRoutes(services: self).routes)
+        table.add(AdminRoutes(services: self).routes)
+        return table
+    }
+}
