@@ -1,0 +1,170 @@
+import Logging
+import MatrixCore
+import MyelinAccounts
+
+/// One configuration key: its dotted path, the type it takes, and how it lands in `MyelinConfig`.
+struct ConfigKey: Sendable {
+    enum Kind: Sendable {
+        case string
+        case integer(ClosedRange<Int>)
+        case number(ClosedRange<Double>)
+        case boolean
+        case choice([String])
+        case stringList
+
+        var expectation: String {
+            switch self {
+            case .string: return "a string"
+            case .integer(let range): return "an integer from \(range.lowerBound) to \(range.upperBound)"
+            case .number(let range): return "a number from \(range.lowerBound) to \(range.upperBound)"
+            case .boolean: return "true or false"
+            case .choice(let options): return "one of " + options.map { "\"\($0)\"" }.joined(separator: ", ")
+            case .stringList: return "an array of strings"
+            }
+        }
+    }
+
+    enum Value: Sendable {
+        case string(String)
+        case integer(Int)
+        case number(Double)
+        case boolean(Bool)
+        case strings([String])
+    }
+
+    let path: String
+    let kind: Kind
+    /// Checks beyond the type (a server name's grammar); returns what is wrong, or nil.
+    let validate: @Sendable (Value) -> String?
+    let apply: @Sendable (inout MyelinConfig, Value) -> Void
+
+    init(_ path: String, _ kind: Kind, validate: @escaping @Sendable (Value) -> String? = { _ in nil },
+         apply: @escaping @Sendable (inout MyelinConfig, Value) -> Void) {
+        self.path = path
+        self.kind = kind
+        self.validate = validate
+        self.apply = apply
+    }
+
+    /// The environment variable that overrides this key: `MYELIN_` + the path upper-cased, with `__`
+    /// between a section and its key (`listen.port` → `MYELIN_LISTEN__PORT`).
+    var environmentName: String {
+        "MYELIN_" + path.uppercased().replacingOccurrences(of: ".", with: "__")
+    }
+}
+
+extension String {
+    func replacingOccurrences(of target: Character, with replacement: String) -> String {
+        var out = ""
+        for character in self { if character == target { out += replacement } else { out.append(character) } }
+        return out
+    }
+}
+
+enum ConfigSchema {
+    static func string(_ path: String, _ apply: @escaping @Sendable (inout MyelinConfig, String) -> Void,
+                       validate: @escaping @Sendable (String) -> String? = { _ in nil }) -> ConfigKey {
+        ConfigKey(path, .string, validate: { if case .string(let s) = $0 { return validate(s) } else { return nil } }) {
+            if case .string(let s) = $1 { apply(&$0, s) }
+        }
+    }
+
+    static func int(_ path: String, _ range: ClosedRange<Int>, _ apply: @escaping @Sendable (inout MyelinConfig, Int) -> Void)
+        -> ConfigKey
+    {
+        ConfigKey(path, .integer(range)) { if case .integer(let i) = $1 { apply(&$0, i) } }
+    }
+
+    static func number(_ path: String, _ range: ClosedRange<Double>,
+                       _ apply: @escaping @Sendable (inout MyelinConfig, Double) -> Void) -> ConfigKey {
+        ConfigKey(path, .number(range)) { if case .number(let d) = $1 { apply(&$0, d) } }
+    }
+
+    static func bool(_ path: String, _ apply: @escaping @Sendable (inout MyelinConfig, Bool) -> Void) -> ConfigKey {
+        ConfigKey(path, .boolean) { if case .boolean(let b) = $1 { apply(&$0, b) } }
+    }
+
+    static func choice(_ path: String, _ options: [String],
+                       _ apply: @escaping @Sendable (inout MyelinConfig, String) -> Void) -> ConfigKey {
+        ConfigKey(path, .choice(options)) { if case .string(let s) = $1 { apply(&$0, s) } }
+    }
+
+    static func list(_ path: String, _ apply: @escaping @Sendable (inout MyelinConfig, [String]) -> Void) -> ConfigKey {
+        ConfigKey(path, .stringList) { if case .strings(let s) = $1 { apply(&$0, s) } }
+    }
+
+    static func validServerName(_ text: String) -> String? {
+        do {
+            _ = try ServerName(parsing: text)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    static func validURLOrEmpty(_ text: String) -> String? {
+        text.isEmpty || text.hasPrefix("https://") || text.hasPrefix("http://")
+            ? nil : "must be empty or an http(s):// URL"
+    }
+
+    static let logLevels = Logger.Level.allCases.map(\.rawValue)
+
+    static let keys: [ConfigKey] = [
+        string("server_name", { $0.serverName = $1 }, validate: validServerName),
+        string("data_dir", { $0.dataDir = $1 }, validate: { $0.isEmpty ? "must not be empty" : nil }),
+        int("memory_budget_mb", 32...65_536) { $0.memoryBudgetMB = $1 },
+
+        string("listen.address", { $0.listenAddress = $1 }, validate: { $0.isEmpty ? "must not be empty" : nil }),
+        int("listen.port", 0...65_535) { $0.listenPort = $1 },
+
+        choice("log.level", logLevels) { $0.logLevel = Logger.Level(rawValue: $1) ?? .info },
+        bool("log.requests") { $0.logRequests = $1 },
+
+        string("database.path", { $0.databasePath = $1 }),
+        int("database.busy_timeout_ms", 0...600_000) { $0.databaseBusyTimeoutMs = $1 },
+        int("database.readers", 1...16) { $0.databaseReaders = $1 },
+        int("database.backups_to_keep", 1...100) { $0.databaseBackupsToKeep = $1 },
+
+        string("keys.signing_key_path", { $0.signingKeyPath = $1 }),
+
+        int("http.max_body_bytes", 1024...(64 << 20)) { $0.maxBodyBytes = $1 },
+        int("http.max_json_depth", 4...512) { $0.maxJSONDepth = $1 },
+        bool("http.trust_forwarded_for") { $0.trustForwardedFor = $1 },
+
+        string("well_known.client_base_url", { $0.wellKnownClientBaseURL = $1 }, validate: validURLOrEmpty),
+        string("well_known.server", { $0.wellKnownServer = $1 },
+               validate: { $0.isEmpty ? nil : validServerName($0) }),
+
+        choice("registration.mode", RegistrationMode.allCases.map(\.rawValue)) {
+            $0.registrationMode = RegistrationMode(rawValue: $1) ?? .auto
+        },
+        bool("registration.allow_guests") { $0.allowGuests = $1 },
+        string("registration.shared_secret", { $0.registrationSharedSecret = $1 }),
+        int("registration.password_min_length", 0...512) { $0.passwordMinLength = $1 },
+
+        int("auth.refreshable_access_token_lifetime_s", 10...31_536_000) { $0.refreshableAccessTokenLifetimeS = $1 },
+        int("auth.login_token_lifetime_s", 10...3600) { $0.loginTokenLifetimeS = $1 },
+        int("auth.argon2_ops", 1...32) { $0.argon2Ops = $1 },
+        int("auth.argon2_memory_kib", 8...(4 << 20)) { $0.argon2MemoryKiB = $1 },
+        int("auth.password_hash_threads", 1...16) { $0.passwordHashThreads = $1 },
+
+        bool("rate_limit.enabled") { $0.rateLimitEnabled = $1 },
+        number("rate_limit.login_per_second", 0.001...10_000) { $0.loginPerSecond = $1 },
+        number("rate_limit.login_burst", 1...100_000) { $0.loginBurst = $1 },
+        number("rate_limit.registration_per_second", 0.001...10_000) { $0.registrationPerSecond = $1 },
+        number("rate_limit.registration_burst", 1...100_000) { $0.registrationBurst = $1 },
+        number("rate_limit.failed_login_per_second", 0.001...10_000) { $0.failedLoginPerSecond = $1 },
+        number("rate_limit.failed_login_burst", 1...100_000) { $0.failedLoginBurst = $1 },
+        number("rate_limit.message_per_second", 0.001...10_000) { $0.messagePerSecond = $1 },
+        number("rate_limit.message_burst", 1...100_000) { $0.messageBurst = $1 },
+        list("rate_limit.exempt_users") { $0.rateLimitExemptUsers = $1 },
+        list("rate_limit.exempt_addresses") { $0.rateLimitExemptAddresses = $1 },
+    ]
+
+    static let byPath: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: keys.map { ($0.path, $0) })
+
+    /// The section names that exist (a table with another name is an unknown key).
+    static let sections: Set<String> = Set(keys.compactMap { key in
+        key.path.split(separator: ".").count > 1 ? String(key.path.split(separator: ".")[0]) : nil
+    })
+}

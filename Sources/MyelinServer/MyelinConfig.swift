@@ -1,0 +1,64 @@
+import Logging
+import MyelinAccounts
+
+/// The whole configuration, typed. Every field has its default here and is documented, with the same
+/// default, in `config/myelin.example.toml` (a test keeps the two in step).
+public struct MyelinConfig: Sendable, Equatable {
+    public var serverName = "localhost"
+    public var dataDir = "./myelin-data"
+    public var memoryBudgetMB = 256
+
+    public var listenAddress = "127.0.0.1"
+    public var listenPort = 8008
+
+    public var logLevel = Logger.Level.info
+    public var logRequests = true
+
+    /// Empty: `<data_dir>/myelin.sqlite`.
+    public var databasePath = ""
+    public var databaseBusyTimeoutMs = 5000
+    public var databaseReaders = 2
+    public var databaseBackupsToKeep = 3
+
+    /// Empty: `<data_dir>/signing.key`.
+    public var signingKeyPath = ""
+
+    public var maxBodyBytes = 1_048_576
+    public var maxJSONDepth = 64
+    public var trustForwardedFor = false
+
+    public var wellKnownClientBaseURL = ""
+    public var wellKnownServer = ""
+
+    public var registrationMode = RegistrationMode.auto
+    public var allowGuests = false
+    public var registrationSharedSecret = ""
+    public var passwordMinLength = 8
+
+    public var refreshableAccessTokenLifetimeS = 300
+    public var loginTokenLifetimeS = 120
+    public var argon2Ops = 2
+    public var argon2MemoryKiB = 19_456
+    public var passwordHashThreads = 1
+
+    public var rateLimitEnabled = true
+    public var loginPerSecond = 0.17
+    public var loginBurst = 3.0
+    public var registrationPerSecond = 0.17
+    public var registrationBurst = 3.0
+    public var failedLoginPerSecond = 0.17
+    public var failedLoginBurst = 3.0
+    public var messagePerSecond = 0.2
+    public var messageBurst = 10.0
+    public var rateLimitExemptUsers: [String] = []
+    public var rateLimitExemptAddresses: [String] = []
+
+    public init() {}
+
+    public var resolvedDatabasePath: String { databasePath.isEmpty ? dataDir + "/myelin.sqlite" : databasePath }
+    public var resolvedSigningKeyPath: String { signingKeyPath.isEmpty ? dataDir + "/signing.key" : signingKeyPath }
+
+    /// SQLite's page cache per connection, from the memory budget: a tenth of the budget shared by the
+    /// writer and the readers.
+    public var sqliteCacheKiB: Int { max(512, memoryBudgetMB * 1024 / 10 / (databaseReaders + 1)) }
+}
