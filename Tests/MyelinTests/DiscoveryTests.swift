@@ -1,0 +1,95 @@
+import Foundation
+import MatrixCore
+import Testing
+
+@Suite struct DiscoveryTests {
+    @Test func versionsListsSpecVersions() async throws {
+        try await withServer { server in
+            let response = try await server.client.get("/_matrix/client/versions")
+            #expect(response.status == 200)
+            let versions = response.json["versions"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(versions.contains("v1.1"))
+            #expect(response.json["unstable_features"]?.objectValue != nil)
+            #expect(response.header("Content-Type") == "application/json")
+            #expect(response.header("Access-Control-Allow-Origin") == "*")
+        }
+    }
+
+    @Test func wellKnownComesFromConfig() async throws {
+        try await withServer({ config in
+            config.wellKnownClientBaseURL = "https://matrix.example.org"
+            config.wellKnownServer = "matrix.example.org:443"
+        }) { server in
+            let client = try await server.client.get("/.well-known/matrix/client")
+            #expect(client.status == 200)
+            #expect(client.json["m.homeserver"]?["base_url"]?.stringValue == "https://matrix.example.org")
+            let federation = try await server.client.get("/.well-known/matrix/server")
+            #expect(federation.json["m.server"]?.stringValue == "matrix.example.org:443")
+        }
+    }
+
+    @Test func wellKnownAbsentIs404() async throws {
+        try await withServer { server in
+            let client = try await server.client.get("/.well-known/matrix/client")
+            #expect(client.status == 404)
+            #expect(client.errcode == "M_NOT_FOUND")
+            let federation = try await server.client.get("/.well-known/matrix/server")
+            #expect(federation.status == 404)
+        }
+    }
+
+    @Test func capabilitiesNeedAuthAndDescribeTheServer() async throws {
+        try await withServer { server in
+            let anonymous = try await server.client.get("/_matrix/client/v3/capabilities")
+            #expect(anonymous.status == 401)
+            #expect(anonymous.errcode == "M_MISSING_TOKEN")
+            let alice = try await server.register("alice")
+            let response = try await server.client.get("/_matrix/client/v3/capabilities", token: alice.accessToken)
+            #expect(response.status == 200)
+            let caps = response.json["capabilities"]
+            #expect(caps?["m.change_password"]?["enabled"]?.boolValue == true)
+            #expect(caps?["m.room_versions"]?["default"]?.stringValue == "12")
+        }
+    }
+
+    @Test func unknownEndpointIsUnrecognized404() async throws {
+        try await withServer { server in
+            let response = try await server.client.get("/_matrix/client/v3/no_such_thing")
+            #expect(response.status == 404)
+            #expect(response.errcode == "M_UNRECOGNIZED")
+            let outside = try await server.client.get("/favicon.ico")
+            #expect(outside.status == 404)
+            #expect(outside.errcode == "M_UNRECOGNIZED")
+        }
+    }
+
+    @Test func wrongMethodIs405Unrecognized() async throws {
+        try await withServer { server in
+            let response = try await server.client.request("DELETE", "/_matrix/client/versions")
+            #expect(response.status == 405)
+            #expect(response.errcode == "M_UNRECOGNIZED")
+            let post = try await server.client.post("/_matrix/client/v3/account/whoami")
+            #expect(post.status == 405)
+        }
+    }
+
+    @Test func optionsAnswersCORSPreflightAnywhere() async throws {
+        try await withServer { server in
+            let response = try await server.client.request(
+                "OPTIONS", "/_matrix/client/v3/login",
+                headers: ["Origin": "https://app.element.io", "Access-Control-Request-Method": "POST"])
+            #expect(response.status == 200)
+            #expect(response.header("Access-Control-Allow-Origin") == "*")
+            #expect(response.header("Access-Control-Allow-Methods")?.contains("PUT") == true)
+            #expect(response.header("Access-Control-Allow-Headers")?.contains("Authorization") == true)
+        }
+    }
+
+    @Test func errorsCarryCORSHeadersToo() async throws {
+        try await withServer { server in
+            let response = try await server.client.get("/_matrix/client/v3/account/whoami")
+            #expect(response.status == 401)
+            #expect(response.header("Access-Control-Allow-Origin") == "*")
+        }
+    }
+}
