@@ -135,9 +135,23 @@ public enum ConfigLoader {
     }
 
     private static func suggestion(for path: String) -> String {
-        let last = path.split(separator: ".").last.map(String.init) ?? path
-        let close = ConfigSchema.keys.map(\.path).filter { $0.hasSuffix("." + last) || $0 == last }
-        return close.isEmpty ? " (see config/myelin.example.toml for the keys)" : " (did you mean '\(close[0])'?)"
+        let scored = ConfigSchema.keys.map { ($0.path, editDistance($0.path, path)) }.min { $0.1 < $1.1 }
+        if let (best, distance) = scored, distance <= 3 { return " (did you mean '\(best)'?)" }
+        return " (config/myelin.example.toml lists every key)"
+    }
+
+    /// Levenshtein distance, for suggesting the key an admin probably meant.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.utf8), b = Array(b.utf8)
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + [Int](repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 }
 

@@ -44,10 +44,15 @@ import Testing
             #expect(text.contains(pattern), "\(key.path) is not in the example config")
             if let section { #expect(text.contains("[\(section)]"), "section [\(section)] missing") }
             #expect(lines.line(of: key.path) > 1, "\(key.path) has no line")
-            // Each key is documented by a comment just above it.
-            let keyLine = lines.line(of: key.path)
-            let above = text.split(separator: "\n", omittingEmptySubsequences: false)[keyLine - 2]
-            #expect(above.hasPrefix("#"), "\(key.path) has no comment above it")
+            // Each key is documented by a comment in its paragraph (paired keys share one).
+            let all = text.split(separator: "\n", omittingEmptySubsequences: false)
+            var index = lines.line(of: key.path) - 2
+            var documented = false
+            while index >= 0, !all[index].trimmingCharacters(in: .whitespaces).isEmpty {
+                if all[index].hasPrefix("#") { documented = true }
+                index -= 1
+            }
+            #expect(documented, "\(key.path) has no comment above it")
         }
     }
 
