@@ -1,0 +1,132 @@
+import Foundation
+import MatrixCore
+
+/// The built `myelin` binary run as a real process (signals, crashes, CLI).
+final class ServerProcess: @unchecked Sendable {
+    let process: Process
+    let port: Int
+    let dataDir: String
+    let client: TestClient
+    let output: Pipe
+
+    /// `.build/<config>/myelin`, next to the test bundle.
+    static var binary: URL {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("myelin")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/myelin")
+    }
+
+    /// A port that was free a moment ago.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw -> Int32 in
+                guard bind(fd, raw, length) == 0 else { return -1 }
+                return getsockname(fd, raw, &length)
+            }
+        }
+        guard bound == 0 else { throw TestFailure("cannot find a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func environment(dataDir: String, port: Int, extra: [String: String] = [:]) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("MYELIN_") }
+        environment["MYELIN_DATA_DIR"] = dataDir
+        environment["MYELIN_LISTEN__PORT"] = String(port)
+        environment["MYELIN_REGISTRATION__MODE"] = "open"
+        environment["MYELIN_RATE_LIMIT__ENABLED"] = "false"
+        environment["MYELIN_AUTH__ARGON2_OPS"] = "1"
+        environment["MYELIN_AUTH__ARGON2_MEMORY_KIB"] = "64"
+        environment["MYELIN_LOG__LEVEL"] = "warning"
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        for (key, value) in extra { environment[key] = value }
+        return environment
+    }
+
+    /// Starts `myelin serve` and waits until it answers `/versions`.
+    static func start(dataDir: String, port: Int? = nil) async throws -> ServerProcess {
+        let port = try port ?? freePort()
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["serve"]
+        process.environment = environment(dataDir: dataDir, port: port)
+        process.currentDirectoryURL = URL(fileURLWithPath: dataDir)
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let server = ServerProcess(process: process, port: port, dataDir: dataDir, output: output)
+        for _ in 0..<300 {
+            if let response = try? await server.client.get("/_matrix/client/versions"), response.status == 200 {
+                return server
+            }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        process.terminate()
+        throw TestFailure("myelin serve did not come up: \(server.outputText())")
+    }
+
+    private init(process: Process, port: Int, dataDir: String, output: Pipe) {
+        self.process = process
+        self.port = port
+        self.dataDir = dataDir
+        self.client = TestClient(baseURL: "http://127.0.0.1:\(port)")
+        self.output = output
+    }
+
+    func signal(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for the process to exit and returns its status.
+    func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else {
+                process.terminate()
+                throw TestFailure("myelin did not exit in time")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return process.terminationStatus
+    }
+
+    func outputText() -> String {
+        String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+    }
+
+    /// Runs a `myelin` command to completion and returns its status and combined output.
+    static func run(_ arguments: [String], dataDir: String, stdin: String? = nil,
+                    extraEnvironment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.environment = environment(dataDir: dataDir, port: 8008, extra: extraEnvironment)
+        process.currentDirectoryURL = URL(fileURLWithPath: dataDir)
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
