@@ -10,8 +10,10 @@ import Testing
     @Test func matrixNioRegistersLogsInAndOut() async throws {
         try await withServer { server in
             let process = Process()
+            // scripts/run-tests.sh points MYELIN_TEST_PYTHON at a Python that has matrix-nio.
+            let python = ProcessInfo.processInfo.environment["MYELIN_TEST_PYTHON"] ?? "python3"
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", Self.script.path, "http://127.0.0.1:\(server.running.port)"]
+            process.arguments = [python, Self.script.path, "http://127.0.0.1:\(server.running.port)"]
             let output = Pipe()
             process.standardOutput = output
             process.standardError = output
