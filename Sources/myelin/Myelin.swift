@@ -6,7 +6,7 @@ struct Myelin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "myelin",
         abstract: "A Matrix homeserver for one person on a small board.",
-        subcommands: [Serve.self, GenerateKeys.self, CreateUser.self, Migrate.self, Version.self],
+        subcommands: [Serve.self, Setup.self, GenerateKeys.self, CreateUser.self, Migrate.self, Version.self],
         defaultSubcommand: Serve.self)
 }
 
