@@ -63,3 +63,16 @@ import Testing
         #expect(hex == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
     }
 }
+
+@Suite struct Ed25519Tests {
+    @Test func signAndVerifyRoundTrip() throws {
+        let seed = [UInt8](repeating: 7, count: 32)
+        let key = try SigningKey(version: "k", seed: seed)
+        let message = Array("hello".utf8)
+        let signature = Ed25519.sign(message, seed: seed)
+        #expect(Ed25519.verify(signature: signature, message: message, publicKey: key.publicKey))
+        #expect(!Ed25519.verify(signature: signature, message: Array("hellp".utf8), publicKey: key.publicKey))
+        #expect(!Ed25519.verify(signature: Array(signature.dropLast()), message: message, publicKey: key.publicKey))
+        #expect(!Ed25519.verify(signature: signature, message: [], publicKey: key.publicKey))
+    }
+}
