@@ -60,6 +60,10 @@ let package = Package(
         // libvips stays out of the server process (DESIGN.md): it is linked only here.
         .executableTarget(name: "myelin-thumbnailer", dependencies: ["CVips"]),
 
+        // Figures for closing notes (argon2id cost); see also Benchmarks/idle-rss.sh.
+        .executableTarget(name: "myelin-bench", dependencies: ["MyelinAccounts", "CSodium"],
+                          path: "Benchmarks/MyelinBench"),
+
         .testTarget(name: "MatrixCoreTests", dependencies: ["MatrixCore"]),
         .testTarget(name: "MyelinTests", dependencies: [
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinServer",

@@ -68,6 +68,8 @@ public struct MatrixResponse: Sendable {
     public var status: HTTPResponse.Status
     public var body: [UInt8]
     public var contentType: String
+    /// Headers beyond Content-Type and CORS (Retry-After, later media headers).
+    public var extraHeaders: [(String, String)] = []
 
     public init(status: HTTPResponse.Status = .ok, json: JSONValue) {
         self.status = status

@@ -35,11 +35,15 @@ public struct MatrixResponder: HTTPResponder {
     public func respond(to request: Request, context: MatrixRequestContext) async throws -> Response {
         let started = ContinuousClock.now
         var request = request
-        let result: MatrixResponse
+        var result: MatrixResponse
         do {
             result = try await handle(&request, context: context)
         } catch let error as MatrixError {
             result = MatrixResponse(status: .init(code: error.status), json: error.body)
+            if case .int(let ms)? = error.extra["retry_after_ms"] {
+                // Spec v1.10+: the header as well as the body field, in whole seconds rounded up.
+                result.extraHeaders.append(("Retry-After", String((ms + 999) / 1000)))
+            }
         } catch {
             logger.error("internal error", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             result = MatrixResponse(status: .internalServerError,
@@ -140,6 +144,9 @@ public struct MatrixResponder: HTTPResponder {
         var headers = HTTPFields()
         headers[.contentType] = result.contentType
         for (name, value) in corsHeaders { headers[name] = value }
+        for (name, value) in result.extraHeaders {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
         let bytes = method == .head ? [] : result.body
         headers[.contentLength] = String(result.body.count)
         return Response(status: result.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))

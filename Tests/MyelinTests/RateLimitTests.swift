@@ -16,6 +16,7 @@ import Testing
             #expect(limited.errcode == "M_LIMIT_EXCEEDED")
             let retry = try #require(limited.json["retry_after_ms"]?.intValue)
             #expect(retry > 0)
+            #expect(limited.header("Retry-After").flatMap(Int.init) == Int((retry + 999) / 1000))
         }
     }
 

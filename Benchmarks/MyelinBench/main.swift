@@ -1,0 +1,48 @@
+import CSodium
+import Foundation
+import MyelinAccounts
+
+// Myelin micro-benchmarks whose figures go into closing notes. Usage:
+//   myelin-bench argon2 [ops] [memory_kib] [count]
+// prints the mean and best wall time per argon2id hash and the process's peak RSS growth.
+
+func peakRSSKiB() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    }
+    return 0
+}
+
+func argon2(ops: Int, memoryKiB: Int, count: Int) async throws {
+    let hasher = PasswordHasher(parameters: .init(opsLimit: ops, memoryKiB: memoryKiB))
+    let before = peakRSSKiB()
+    _ = try await hasher.hash("warm-up password")
+    var times: [Double] = []
+    for i in 0..<count {
+        let start = ContinuousClock.now
+        _ = try await hasher.hash("benchmark password \(i)")
+        let elapsed = ContinuousClock.now - start
+        times.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+    }
+    let stored = try await hasher.hash("verify me")
+    let verifyStart = ContinuousClock.now
+    _ = try await hasher.verify("verify me", against: stored)
+    let verify = ContinuousClock.now - verifyStart
+    let mean = times.reduce(0, +) / Double(times.count)
+    print("argon2id t=\(ops) m=\(memoryKiB) KiB p=1: \(count) hashes, mean \(String(format: "%.1f", mean)) ms, "
+        + "best \(String(format: "%.1f", times.min() ?? 0)) ms, verify \(verify), "
+        + "peak RSS growth \(peakRSSKiB() - before) KiB")
+}
+
+let args = Array(CommandLine.arguments.dropFirst())
+switch args.first {
+case "argon2":
+    let ops = args.count > 1 ? Int(args[1]) ?? 2 : 2
+    let memory = args.count > 2 ? Int(args[2]) ?? 19_456 : 19_456
+    let count = args.count > 3 ? Int(args[3]) ?? 20 : 20
+    try await argon2(ops: ops, memoryKiB: memory, count: count)
+default:
+    print("usage: myelin-bench argon2 [ops] [memory_kib] [count]")
+    exit(64)
+}
