@@ -38,18 +38,30 @@ struct CreateUser: AsyncParsableCommand {
             }
             password = line
         }
+        let server: Homeserver
         do {
-            let server = try await Homeserver.open(config: config, logger: logger)
-            defer { Task { try? await server.database.close() } }
+            server = try await Homeserver.open(config: config, logger: logger)
+        } catch {
+            throw CommandFailure("cannot open the server's database: \(error)")
+        }
+        let outcome: Result<String, any Error>
+        do {
             let registration = server.services.registration
             let localpart = try registration.validateNewLocalpart(name)
             try registration.checkPasswordPolicy(password)
             let user = try await registration.createAccount(localpart: localpart, password: password, isAdmin: admin)
-            try await server.database.close()
-            print("created @\(user.localpart):\(config.serverName)\(admin ? " (admin)" : "")")
-        } catch let error as MatrixError {
-            throw CommandFailure("cannot create the user: \(error.message)")
+            outcome = .success("created @\(user.localpart):\(config.serverName)\(admin ? " (admin)" : "")")
         } catch {
+            outcome = .failure(error)
+        }
+        // Close before reporting, whatever happened: the writer flushes and the WAL is checkpointed.
+        try await server.database.close()
+        switch outcome {
+        case .success(let message):
+            print(message)
+        case .failure(let error as MatrixError):
+            throw CommandFailure("cannot create the user: \(error.message)")
+        case .failure(let error):
             throw CommandFailure("cannot create the user: \(error)")
         }
     }
