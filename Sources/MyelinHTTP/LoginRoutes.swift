@@ -62,18 +62,7 @@ struct LoginRoutes {
             guard let user = LoginIdentifier.user(in: body.object) else {
                 throw MatrixError.missingParam("A user identifier is required")
             }
-            let password = try body.requiredString("password")
-            // Failed password checks are limited per account as well as per address.
-            let limiter = services.rateLimiter
-            let exempt = await limiter.isExempt(user: nil, address: call.remoteAddress)
-            if !exempt { try await limiter.check(.failedLogin, key: user.lowercased()) }
-            do {
-                _ = try await services.sessions.checkPassword(identifier: user, password: password)
-            } catch let error as MatrixError where error.errcode == "M_FORBIDDEN" {
-                if !exempt { try? await limiter.consume(.failedLogin, key: user.lowercased()) }
-                throw error
-            }
-            credentials = .password(user: user, password: password)
+            credentials = .password(user: user, password: try body.requiredString("password"))
         case "m.login.token":
             credentials = .loginToken(try body.requiredString("token"))
         default:
@@ -83,7 +72,21 @@ struct LoginRoutes {
             deviceId: try Self.validDeviceId(body.string("device_id")),
             initialDisplayName: try body.string("initial_device_display_name"),
             wantsRefreshToken: try body.bool("refresh_token") ?? false)
-        let grant = try await services.sessions.login(credentials, device: device, ip: call.remoteAddress)
+        // Failed password checks are limited per account as well as per address (a slow guess at one
+        // account from many addresses).
+        let limiter = services.rateLimiter
+        var failureKey: String? = nil
+        if case .password(let user, _) = credentials, !(await limiter.isExempt(user: nil, address: call.remoteAddress)) {
+            failureKey = user.lowercased()
+            try await limiter.check(.failedLogin, key: user.lowercased())
+        }
+        let grant: SessionGrant
+        do {
+            grant = try await services.sessions.login(credentials, device: device, ip: call.remoteAddress)
+        } catch let error as MatrixError where error.errcode == "M_FORBIDDEN" {
+            if let failureKey { try? await limiter.consume(.failedLogin, key: failureKey) }
+            throw error
+        }
         return MatrixResponse(json: Self.grantJSON(grant, serverName: services.settings.serverName,
                                                    wellKnownBaseURL: services.settings.wellKnownClientBaseURL))
     }
