@@ -37,8 +37,14 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "MyelinTLS", dependencies: [
+            "CMbedTLS",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "MyelinHTTP", dependencies: [
-            "MatrixCore", "MyelinAccounts", "MyelinStorage",
+            "MatrixCore", "MyelinAccounts", "MyelinStorage", "MyelinTLS",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOCore", package: "swift-nio"),

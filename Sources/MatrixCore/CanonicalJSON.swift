@@ -31,11 +31,7 @@ public enum CanonicalJSON {
         case .int(let i): out.append(contentsOf: String(i).utf8)
         case .double(let d):
             guard allowFloats else { throw EncodingError(description: "canonical JSON cannot hold the number \(d)") }
-            if d == d.rounded(), abs(d) < 1e15 {
-                out.append(contentsOf: String(Int64(d)).utf8)
-            } else {
-                out.append(contentsOf: String(d).utf8)
-            }
+            out.append(contentsOf: pythonRepr(d).utf8)
         case .string(let s): writeString(s, into: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
@@ -56,6 +52,51 @@ public enum CanonicalJSON {
             }
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// A float written as Python's `repr` writes it, which is what Synapse hashes and signs in room
+    /// versions 1-5 (the only ones that allow floats): shortest round-trip digits, fixed notation for
+    /// decimal exponents -4 ... 15 (always with a fractional part), scientific notation otherwise.
+    static func pythonRepr(_ value: Double) -> String {
+        guard value.isFinite else { return value.isNaN ? "NaN" : (value < 0 ? "-Infinity" : "Infinity") }
+        if value == 0 { return value.sign == .minus ? "-0.0" : "0.0" }
+        // Swift's description also gives the shortest round-trip digits; only the layout differs.
+        var text = Substring(String(value.magnitude))
+        var exponent = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            exponent = Int(text[text.index(after: e)...]) ?? 0
+            text = text[..<e]
+        }
+        var digits = ""
+        var pointPosition = text.count
+        if let dot = text.firstIndex(of: ".") {
+            pointPosition = text.distance(from: text.startIndex, to: dot)
+            digits = String(text[..<dot]) + String(text[text.index(after: dot)...])
+        } else {
+            digits = String(text)
+        }
+        // Normalise to 0.DIGITS × 10^decimalPoint with no leading or trailing zeros in DIGITS.
+        var decimalPoint = pointPosition + exponent
+        while digits.first == "0" {
+            digits.removeFirst()
+            decimalPoint -= 1
+        }
+        while digits.count > 1, digits.last == "0" { digits.removeLast() }
+        let sign = value < 0 ? "-" : ""
+        let exp10 = decimalPoint - 1
+        if exp10 >= -4 && exp10 < 16 {
+            if decimalPoint <= 0 {
+                return sign + "0." + String(repeating: "0", count: -decimalPoint) + digits
+            }
+            if decimalPoint >= digits.count {
+                return sign + digits + String(repeating: "0", count: decimalPoint - digits.count) + ".0"
+            }
+            let index = digits.index(digits.startIndex, offsetBy: decimalPoint)
+            return sign + digits[..<index] + "." + digits[index...]
+        }
+        let mantissa = digits.count == 1 ? digits : String(digits.prefix(1)) + "." + digits.dropFirst()
+        let exponentText = abs(exp10) < 10 ? "0\(abs(exp10))" : "\(abs(exp10))"
+        return sign + mantissa + "e" + (exp10 < 0 ? "-" : "+") + exponentText
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

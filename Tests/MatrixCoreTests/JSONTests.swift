@@ -1,4 +1,4 @@
-import MatrixCore
+@testable import MatrixCore
 import Testing
 
 @Suite struct JSONParserTests {
@@ -85,6 +85,17 @@ import Testing
     @Test func floatsAreNotCanonical() throws {
         #expect(throws: CanonicalJSON.EncodingError.self) { try CanonicalJSON.encode(.double(1.5)) }
         #expect(String(decoding: CanonicalJSON.encodeLenient(.double(1.5)), as: UTF8.self) == "1.5")
+    }
+
+    /// Old room versions allow floats; Synapse writes them as Python's repr, and hashes depend on it.
+    @Test(arguments: [
+        (1.0, "1.0"), (0.1, "0.1"), (-2.5, "-2.5"), (1e15, "1000000000000000.0"), (1e16, "1e+16"),
+        (1.5e16, "1.5e+16"), (123456789012345678.0, "1.2345678901234568e+17"), (0.0001, "0.0001"),
+        (0.00001, "1e-05"), (1.25e-7, "1.25e-07"), (-0.0, "-0.0"), (100.0, "100.0"), (1e100, "1e+100"),
+        (5e-324, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"), (12345.678, "12345.678"),
+    ])
+    func floatsAreWrittenAsPythonDoes(value: Double, expected: String) {
+        #expect(CanonicalJSON.pythonRepr(value) == expected)
     }
 }
 
