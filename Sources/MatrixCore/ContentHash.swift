@@ -2,7 +2,7 @@
 /// of the canonical JSON of the whole event without `unsigned`, `signatures` and `hashes`. It lets a
 /// receiver tell whether it got the full event or only the redacted form the signature covers.
 public enum ContentHash {
-    public static func compute(_ event: [String: JSONValue], roomVersion: RoomVersion)
+    public static func compute(_ event: JSONObject, roomVersion: RoomVersion)
         throws(CanonicalJSON.EncodingError) -> [UInt8]
     {
         var covered = event
@@ -13,8 +13,8 @@ public enum ContentHash {
     }
 
     /// The event with `hashes.sha256` set to its content hash; other hash algorithms already present stay.
-    public static func adding(to event: [String: JSONValue], roomVersion: RoomVersion)
-        throws(CanonicalJSON.EncodingError) -> [String: JSONValue]
+    public static func adding(to event: JSONObject, roomVersion: RoomVersion)
+        throws(CanonicalJSON.EncodingError) -> JSONObject
     {
         let digest = try compute(event, roomVersion: roomVersion)
         var hashes = event["hashes"]?.objectValue ?? [:]
@@ -26,7 +26,7 @@ public enum ContentHash {
 
     /// Checks `hashes.sha256` of a received event; returns normally when it matches. A mismatch means
     /// the receiver should use the redacted event instead.
-    public static func check(_ event: [String: JSONValue], roomVersion: RoomVersion) throws(ContentHashError) {
+    public static func check(_ event: JSONObject, roomVersion: RoomVersion) throws(ContentHashError) {
         guard let hashes = event["hashes"] else { throw .missing }
         guard case .object(let entries) = hashes else { throw .malformed("\"hashes\" is a \(hashes.typeName)") }
         guard let value = entries["sha256"] else { throw .missing }

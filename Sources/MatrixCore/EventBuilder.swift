@@ -4,7 +4,7 @@
 /// chose; from v3 it must not have one.
 public enum EventBuilder {
     public static func build(
-        _ draft: [String: JSONValue], roomVersion: RoomVersion, server: ServerName, key: SigningKey
+        _ draft: JSONObject, roomVersion: RoomVersion, server: ServerName, key: SigningKey
     ) throws(EventFormatError) -> PDU {
         var event = draft
         // Both are recomputed; stale values from a template would only be misleading.
@@ -24,7 +24,7 @@ public enum EventBuilder {
             throw EventFormatError("sender", .invalid("\(sender) is not a user of \(server), which signs the event"))
         }
         if roomVersion.strictCanonicalJSON { try EventFormat.checkCanonicalNumbers(.object(event), path: "") }
-        let signed: [String: JSONValue]
+        let signed: JSONObject
         do {
             signed = try EventSigning.sign(event, roomVersion: roomVersion, as: server, with: key)
         } catch {

@@ -11,7 +11,7 @@ public enum EventFormat {
     public static let maxPrevEvents = 20
     public static let maxAuthEvents = 10
 
-    public static func validate(json event: [String: JSONValue], roomVersion: RoomVersion) throws(EventFormatError) {
+    public static func validate(json event: JSONObject, roomVersion: RoomVersion) throws(EventFormatError) {
         // The size check comes first: it bounds the work of everything after it.
         let size = CanonicalJSON.encodeLenient(.object(event)).count
         guard size <= maxEventBytes else { throw EventFormatError("event", .tooLarge(bytes: size, limit: maxEventBytes)) }
@@ -61,7 +61,7 @@ public enum EventFormat {
 
     // MARK: Fields
 
-    private static func checkSender(_ event: [String: JSONValue]) throws(EventFormatError) {
+    private static func checkSender(_ event: JSONObject) throws(EventFormatError) {
         let sender = try string(event, "sender")
         try checkLength(sender, "sender")
         do {
@@ -72,7 +72,7 @@ public enum EventFormat {
         }
     }
 
-    private static func checkRoomId(_ event: [String: JSONValue], type: String, roomVersion: RoomVersion)
+    private static func checkRoomId(_ event: JSONObject, type: String, roomVersion: RoomVersion)
         throws(EventFormatError)
     {
         // v12: the create event has no room ID (its ID is the room ID); whether one is present anyway
@@ -119,7 +119,7 @@ public enum EventFormat {
         }
     }
 
-    private static func checkHashes(_ event: [String: JSONValue]) throws(EventFormatError) {
+    private static func checkHashes(_ event: JSONObject) throws(EventFormatError) {
         try require(event, "hashes", as: "object") { $0.objectValue != nil }
         guard let sha256 = event["hashes"]?["sha256"] else { throw EventFormatError("hashes.sha256", .missing) }
         guard sha256.stringValue != nil else {
@@ -128,7 +128,7 @@ public enum EventFormat {
     }
 
     /// `{server: {key_id: signature}}`.
-    private static func checkSignatures(_ event: [String: JSONValue]) throws(EventFormatError) {
+    private static func checkSignatures(_ event: JSONObject) throws(EventFormatError) {
         try require(event, "signatures", as: "object") { $0.objectValue != nil }
         let servers = event["signatures"]?.objectValue ?? [:]
         for server in servers.keys.sorted() {
@@ -147,7 +147,7 @@ public enum EventFormat {
 
     /// `prev_events`/`auth_events`: event IDs from v3, `[event_id, {"sha256": hash}]` pairs in v1/v2.
     private static func checkEventReferences(
-        _ event: [String: JSONValue], _ field: String, limit: Int, roomVersion: RoomVersion
+        _ event: JSONObject, _ field: String, limit: Int, roomVersion: RoomVersion
     ) throws(EventFormatError) {
         guard let value = event[field] else { throw EventFormatError(field, .missing) }
         guard case .array(let items) = value else {
@@ -194,12 +194,12 @@ public enum EventFormat {
         }
     }
 
-    private static func string(_ event: [String: JSONValue], _ key: String) throws(EventFormatError) -> String {
+    private static func string(_ event: JSONObject, _ key: String) throws(EventFormatError) -> String {
         guard let value = try optionalString(event, key) else { throw EventFormatError(key, .missing) }
         return value
     }
 
-    private static func optionalString(_ event: [String: JSONValue], _ key: String) throws(EventFormatError) -> String? {
+    private static func optionalString(_ event: JSONObject, _ key: String) throws(EventFormatError) -> String? {
         guard let value = event[key] else { return nil }
         guard case .string(let text) = value else {
             throw EventFormatError(key, .wrongType(expected: "string", found: typeName(value)))
@@ -207,7 +207,7 @@ public enum EventFormat {
         return text
     }
 
-    private static func integer(_ event: [String: JSONValue], _ key: String) throws(EventFormatError) -> Int64 {
+    private static func integer(_ event: JSONObject, _ key: String) throws(EventFormatError) -> Int64 {
         guard let value = event[key] else { throw EventFormatError(key, .missing) }
         guard case .int(let number) = value else {
             throw EventFormatError(key, .wrongType(expected: "integer", found: typeName(value)))
@@ -216,7 +216,7 @@ public enum EventFormat {
     }
 
     private static func require(
-        _ event: [String: JSONValue], _ key: String, as expected: String, _ isValid: (JSONValue) -> Bool
+        _ event: JSONObject, _ key: String, as expected: String, _ isValid: (JSONValue) -> Bool
     ) throws(EventFormatError) {
         guard let value = event[key] else { throw EventFormatError(key, .missing) }
         guard isValid(value) else { throw EventFormatError(key, .wrongType(expected: expected, found: typeName(value))) }

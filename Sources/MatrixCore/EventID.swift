@@ -1,7 +1,7 @@
 /// The ID of an event, per `RoomVersion.eventIDFormat`: carried in `event_id` in v1/v2, otherwise `$`
 /// plus unpadded base64 of the reference hash (standard alphabet in v3, URL-safe from v4).
 public enum EventID {
-    public static func compute(_ event: [String: JSONValue], roomVersion: RoomVersion) throws(EventFormatError)
+    public static func compute(_ event: JSONObject, roomVersion: RoomVersion) throws(EventFormatError)
         -> String
     {
         switch roomVersion.eventIDFormat {
@@ -18,7 +18,7 @@ public enum EventID {
         }
     }
 
-    private static func referenceHash(_ event: [String: JSONValue], roomVersion: RoomVersion) throws(EventFormatError)
+    private static func referenceHash(_ event: JSONObject, roomVersion: RoomVersion) throws(EventFormatError)
         -> [UInt8]
     {
         do {

@@ -4,9 +4,9 @@
 public enum EventSigning {
     /// `event` with `hashes.sha256` set and our signature of its redacted form added to `signatures`.
     public static func sign(
-        _ event: [String: JSONValue], roomVersion: RoomVersion, as server: ServerName, with key: SigningKey
-    ) throws(JSONSigning.SigningError) -> [String: JSONValue] {
-        var hashed: [String: JSONValue]
+        _ event: JSONObject, roomVersion: RoomVersion, as server: ServerName, with key: SigningKey
+    ) throws(JSONSigning.SigningError) -> JSONObject {
+        var hashed: JSONObject
         do {
             hashed = try ContentHash.adding(to: event, roomVersion: roomVersion)
         } catch {
@@ -22,7 +22,7 @@ public enum EventSigning {
     /// Checks the signature of `server` with `key` on the redacted form of `event`; works alike for a
     /// full event and an already-redacted copy.
     public static func verify(
-        _ event: [String: JSONValue], roomVersion: RoomVersion, signedBy server: String, with key: VerifyKey
+        _ event: JSONObject, roomVersion: RoomVersion, signedBy server: String, with key: VerifyKey
     ) throws(SignatureError) {
         try JSONSigning.verify(
             Redaction.redact(event, roomVersion: roomVersion), signedBy: server, with: key,
@@ -32,7 +32,7 @@ public enum EventSigning {
     /// The servers whose signatures an event needs: the `sender`'s server, and in v1/v2 also the server
     /// in `event_id`. Third-party invites, where the sending server may differ, are the caller's case.
     /// Malformed identifiers contribute nothing (format validation refuses them first).
-    public static func requiredSigners(_ event: [String: JSONValue], roomVersion: RoomVersion) -> Set<String> {
+    public static func requiredSigners(_ event: JSONObject, roomVersion: RoomVersion) -> Set<String> {
         var servers: Set<String> = []
         if let sender = event["sender"]?.stringValue, let user = try? UserID(parsing: sender) {
             servers.insert(user.serverName)

@@ -121,7 +121,7 @@ public struct JSONParser {
         mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
             guard depth <= options.maxDepth else { throw fail(.tooDeep(limit: options.maxDepth)) }
             index += 1
-            var object: [String: JSONValue] = [:]
+            var object: JSONObject = [:]
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1

@@ -7,14 +7,14 @@ public enum JSONSigning {
 
     /// The object with our signature added under `signatures[server][key ID]`; other signatures and
     /// `unsigned` are kept as they were.
-    public static func sign(_ object: [String: JSONValue], as server: ServerName, with key: SigningKey)
-        throws(SigningError) -> [String: JSONValue]
+    public static func sign(_ object: JSONObject, as server: ServerName, with key: SigningKey)
+        throws(SigningError) -> JSONObject
     {
         try sign(object, as: server.description, with: key, strictCanonical: true)
     }
 
     /// Checks the signature by `server` with `key`; returns normally only for a valid signature.
-    public static func verify(_ object: [String: JSONValue], signedBy server: String, with key: VerifyKey)
+    public static func verify(_ object: JSONObject, signedBy server: String, with key: VerifyKey)
         throws(SignatureError)
     {
         try verify(object, signedBy: server, with: key, strictCanonical: true)
@@ -22,7 +22,7 @@ public enum JSONSigning {
 
     /// The ed25519 key IDs `server` signed with, sorted: the keys a caller must look up before `verify`
     /// (the appendix ignores other algorithms). Empty when the server did not sign or the entry is malformed.
-    public static func signingKeyIds(in object: [String: JSONValue], by server: String) -> [String] {
+    public static func signingKeyIds(in object: JSONObject, by server: String) -> [String] {
         guard case .object(let entry)? = object["signatures"]?[server] else { return [] }
         return entry.keys.filter { $0.hasPrefix("ed25519:") }.sorted()
     }
@@ -30,17 +30,17 @@ public enum JSONSigning {
     // Room versions 1-5 allow floats in events, which strict canonical JSON refuses; event signing
     // passes `strictCanonical: false` for those versions.
 
-    static func sign(_ object: [String: JSONValue], as server: String, with key: SigningKey, strictCanonical: Bool)
-        throws(SigningError) -> [String: JSONValue]
+    static func sign(_ object: JSONObject, as server: String, with key: SigningKey, strictCanonical: Bool)
+        throws(SigningError) -> JSONObject
     {
-        var signatures: [String: JSONValue] = [:]
+        var signatures: JSONObject = [:]
         if let existing = object["signatures"] {
             guard case .object(let entries) = existing else {
                 throw SigningError(description: "cannot sign: \"signatures\" is a \(existing.typeName), not an object")
             }
             signatures = entries
         }
-        var serverEntry: [String: JSONValue] = [:]
+        var serverEntry: JSONObject = [:]
         if let existing = signatures[server] {
             guard case .object(let entries) = existing else {
                 throw SigningError(
@@ -61,7 +61,7 @@ public enum JSONSigning {
         return signed
     }
 
-    static func verify(_ object: [String: JSONValue], signedBy server: String, with key: VerifyKey, strictCanonical: Bool)
+    static func verify(_ object: JSONObject, signedBy server: String, with key: VerifyKey, strictCanonical: Bool)
         throws(SignatureError)
     {
         func fail(_ reason: SignatureError.Reason) -> SignatureError {
@@ -93,7 +93,7 @@ public enum JSONSigning {
     }
 
     /// What a signature covers: the canonical JSON of the object without `signatures` and `unsigned`.
-    static func signedBytes(_ object: [String: JSONValue], strictCanonical: Bool)
+    static func signedBytes(_ object: JSONObject, strictCanonical: Bool)
         throws(CanonicalJSON.EncodingError) -> [UInt8]
     {
         var covered = object

@@ -4,9 +4,9 @@ public struct MatrixError: Error, Sendable, CustomStringConvertible {
     public let errcode: String
     public let message: String
     public let status: Int
-    public var extra: [String: JSONValue]
+    public var extra: JSONObject
 
-    public init(_ errcode: String, _ message: String, status: Int, extra: [String: JSONValue] = [:]) {
+    public init(_ errcode: String, _ message: String, status: Int, extra: JSONObject = [:]) {
         self.errcode = errcode
         self.message = message
         self.status = status
@@ -16,7 +16,7 @@ public struct MatrixError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(status) \(errcode): \(message)" }
 
     /// The 401 of user-interactive auth that only says what is left to do: the spec gives it no errcode.
-    public static func authChallenge(extra: [String: JSONValue]) -> MatrixError {
+    public static func authChallenge(extra: JSONObject) -> MatrixError {
         MatrixError("", "Additional authentication is required", status: 401, extra: extra)
     }
 

@@ -5,9 +5,9 @@
 public struct PDU: Sendable, Hashable {
     public let eventId: String
     public let roomVersion: RoomVersion
-    public let json: [String: JSONValue]
+    public let json: JSONObject
 
-    public init(eventId: String, roomVersion: RoomVersion, json: [String: JSONValue]) {
+    public init(eventId: String, roomVersion: RoomVersion, json: JSONObject) {
         self.eventId = eventId
         self.roomVersion = roomVersion
         self.json = json
@@ -18,7 +18,7 @@ public struct PDU: Sendable, Hashable {
     public var isState: Bool { stateKey != nil }
     public var sender: String { json["sender"]?.stringValue ?? "" }
     public var roomId: String? { json["room_id"]?.stringValue }
-    public var content: [String: JSONValue] { json["content"]?.objectValue ?? [:] }
+    public var content: JSONObject { json["content"]?.objectValue ?? [:] }
     public var depth: Int64 { json["depth"]?.intValue ?? 0 }
     public var originServerTs: Int64 { json["origin_server_ts"]?.intValue ?? 0 }
 

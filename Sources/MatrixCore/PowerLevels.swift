@@ -36,7 +36,7 @@ public struct PowerLevels: Sendable, Hashable {
     ///   - content: the power levels event's content, or nil when the room has none.
     ///   - creators: from the create event; nil only when it is unknown (then nobody gets the
     ///     creator's level).
-    public init(content: [String: JSONValue]?, creators: RoomCreators?, roomVersion: RoomVersion) {
+    public init(content: JSONObject?, creators: RoomCreators?, roomVersion: RoomVersion) {
         self.roomVersion = roomVersion
         self.hasPowerLevelsEvent = content != nil
         self.creators = creators

@@ -52,7 +52,7 @@ enum PowerLevelsEventRules {
 
     /// The rules that compare the new content with the current power levels event.
     private static func checkChanges(
-        _ context: AuthContext, from old: [String: JSONValue], to new: [String: JSONValue]
+        _ context: AuthContext, from old: JSONObject, to new: JSONObject
     ) -> AuthDecision {
         let numbers = context.numbers
         let rule = numbers.powerLevels

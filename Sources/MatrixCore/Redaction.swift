@@ -16,9 +16,9 @@ public enum Redaction {
 
     /// The redacted copy of `event` under the rules of `roomVersion`. `unsigned` and every other
     /// unprotected key are dropped; a non-object `content` becomes `{}`.
-    public static func redact(_ event: [String: JSONValue], roomVersion: RoomVersion) -> [String: JSONValue] {
+    public static func redact(_ event: JSONObject, roomVersion: RoomVersion) -> JSONObject {
         let rules = roomVersion.redaction
-        var redacted: [String: JSONValue] = [:]
+        var redacted: JSONObject = [:]
         for (key, value) in event
         where commonTopLevelKeys.contains(key) || (rules != .v11 && preV11TopLevelKeys.contains(key)) {
             redacted[key] = value
@@ -31,8 +31,8 @@ public enum Redaction {
     }
 
     /// The content keys an event of `type` keeps.
-    static func redactContent(_ content: [String: JSONValue], type: String, roomVersion: RoomVersion)
-        -> [String: JSONValue]
+    static func redactContent(_ content: JSONObject, type: String, roomVersion: RoomVersion)
+        -> JSONObject
     {
         let rules = roomVersion.redaction
         var kept: Set<String>

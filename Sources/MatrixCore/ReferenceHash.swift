@@ -6,7 +6,7 @@
 /// which redaction keeps, so the hash covers that ID; there it only appears as the `{"sha256": ...}`
 /// half of the `[event_id, hashes]` pairs in `prev_events` and `auth_events`.
 public enum ReferenceHash {
-    public static func compute(_ event: [String: JSONValue], roomVersion: RoomVersion)
+    public static func compute(_ event: JSONObject, roomVersion: RoomVersion)
         throws(CanonicalJSON.EncodingError) -> [UInt8]
     {
         var covered = Redaction.redact(event, roomVersion: roomVersion)

@@ -30,7 +30,7 @@ public struct RoomCreators: Sendable, Hashable {
 
     /// v12 rule 1.4: `additional_creators`, when present, must be an array of strings that each pass
     /// the user ID validation applied to `sender`. Returns the problem, or nil when acceptable.
-    static func additionalCreatorsProblem(in content: [String: JSONValue]) -> String? {
+    static func additionalCreatorsProblem(in content: JSONObject) -> String? {
         guard let value = content["additional_creators"] else { return nil }
         guard case .array(let items) = value else { return "additional_creators is a \(value.typeName), not an array" }
         for item in items {

@@ -4,7 +4,7 @@
 /// `room_id`.
 public enum RoomID {
     /// The ID of the room `createEvent` creates, for versions with `roomIDFromCreateEvent`.
-    public static func fromCreateEvent(_ createEvent: [String: JSONValue], roomVersion: RoomVersion)
+    public static func fromCreateEvent(_ createEvent: JSONObject, roomVersion: RoomVersion)
         throws(EventFormatError) -> String
     {
         guard roomVersion.roomIDFromCreateEvent else {

@@ -42,7 +42,7 @@ enum ThirdPartyInviteRules {
     /// Whether any ed25519 signature in `signed.signatures` verifies under any of `keys`, signed as
     /// the appendices' "Signing JSON" describes (canonical JSON without `signatures` and `unsigned`).
     /// The signing server's name is not checked: the key came from the room, which is the trust.
-    static func isSigned(_ signed: [String: JSONValue], byAnyOf keys: [[UInt8]]) -> Bool {
+    static func isSigned(_ signed: JSONObject, byAnyOf keys: [[UInt8]]) -> Bool {
         guard !keys.isEmpty, case .object(let servers)? = signed["signatures"] else { return false }
         var unsigned = signed
         unsigned["signatures"] = nil

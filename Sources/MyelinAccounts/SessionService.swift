@@ -159,7 +159,7 @@ public struct SessionService: Sendable {
 
     /// The `m.login.password` UIA stage for an already-authenticated user: the identifier, when given,
     /// must name that same user.
-    public func passwordStage(for requester: Requester) -> @Sendable (String, [String: JSONValue], String) async
+    public func passwordStage(for requester: Requester) -> @Sendable (String, JSONObject, String) async
         -> UserInteractiveAuth.StageCheck
     {
         let service = self
@@ -189,7 +189,7 @@ public struct SessionService: Sendable {
 /// Reads the user out of an auth or login dictionary: `identifier` of type `m.id.user`, or the deprecated
 /// top-level `user`.
 public enum LoginIdentifier {
-    public static func user(in object: [String: JSONValue]) -> String? {
+    public static func user(in object: JSONObject) -> String? {
         if case .object(let identifier)? = object["identifier"], identifier["type"]?.stringValue == "m.id.user",
             case .string(let user)? = identifier["user"]
         {

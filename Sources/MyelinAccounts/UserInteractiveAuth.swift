@@ -51,8 +51,8 @@ public actor UserInteractiveAuth {
     /// of the stage the client submitted. Returns when a flow is complete (the session is then consumed);
     /// otherwise throws the 401 that tells the client what is left.
     public func authenticate(
-        auth: JSONValue?, purpose: Purpose, flows: [[String]], params: [String: JSONValue] = [:],
-        check: @Sendable (_ stage: String, _ auth: [String: JSONValue], _ session: String) async -> StageCheck
+        auth: JSONValue?, purpose: Purpose, flows: [[String]], params: JSONObject = [:],
+        check: @Sendable (_ stage: String, _ auth: JSONObject, _ session: String) async -> StageCheck
     ) async throws(MatrixError) -> Completion {
         await expireOld()
         guard let auth, case .object(let authObject) = auth else {
@@ -134,9 +134,9 @@ public actor UserInteractiveAuth {
         }
     }
 
-    private func challenge(session: String, flows: [[String]], params: [String: JSONValue], completed: [String],
+    private func challenge(session: String, flows: [[String]], params: JSONObject, completed: [String],
                            error: MatrixError?) -> MatrixError {
-        var extra: [String: JSONValue] = [
+        var extra: JSONObject = [
             "session": .string(session),
             "flows": .array(flows.map { .object(["stages": .array($0.map(JSONValue.string))]) }),
             "params": .object(params),

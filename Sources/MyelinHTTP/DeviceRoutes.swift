@@ -42,7 +42,7 @@ struct DeviceRoutes {
     }
 
     static func json(_ device: DeviceRecord) -> JSONValue {
-        var object: [String: JSONValue] = ["device_id": .string(device.deviceId)]
+        var object: JSONObject = ["device_id": .string(device.deviceId)]
         object["display_name"] = device.displayName.map(JSONValue.string)
         object["last_seen_ip"] = device.lastSeenIP.map(JSONValue.string)
         object["last_seen_ts"] = device.lastSeenTs.map(JSONValue.int)

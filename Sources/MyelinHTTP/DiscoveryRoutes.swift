@@ -40,7 +40,7 @@ struct DiscoveryRoutes {
                         "m.get_login_token": ["enabled": true],
                         "m.room_versions": [
                             "default": "12",
-                            "available": .object(Dictionary(uniqueKeysWithValues: (1...12).map {
+                            "available": .object(JSONObject(uniqueKeysWithValues: (1...12).map {
                                 (String($0), JSONValue.string("stable"))
                             })),
                         ],

@@ -3,9 +3,9 @@ import MatrixCore
 /// Typed access to a request's JSON object, turning wrong types into `M_BAD_JSON` and missing fields into
 /// `M_MISSING_PARAM`, each naming the field.
 public struct JSONBody: Sendable {
-    public let object: [String: JSONValue]
+    public let object: JSONObject
 
-    public init(_ object: [String: JSONValue]) {
+    public init(_ object: JSONObject) {
         self.object = object
     }
 
@@ -66,7 +66,7 @@ public struct JSONBody: Sendable {
         }
     }
 
-    public func objectValue(_ key: String) throws(MatrixError) -> [String: JSONValue]? {
+    public func objectValue(_ key: String) throws(MatrixError) -> JSONObject? {
         switch object[key] {
         case nil, .null?: return nil
         case .object(let value)?: return value

@@ -19,7 +19,7 @@ struct LoginRoutes {
             Route(.post, "/_matrix/client/v3/refresh", auth: .none, rateLimit: .login) { call in
                 let body = try call.jsonObject()
                 let grant = try await services.sessions.refresh(refreshToken: try body.requiredString("refresh_token"))
-                var json: [String: JSONValue] = [:]
+                var json: JSONObject = [:]
                 json["access_token"] = grant.accessToken.map(JSONValue.string)
                 json["refresh_token"] = grant.refreshToken.map(JSONValue.string)
                 json["expires_in_ms"] = grant.expiresInMs.map(JSONValue.int)
@@ -100,7 +100,7 @@ struct LoginRoutes {
     }
 
     static func grantJSON(_ grant: SessionGrant, serverName: String, wellKnownBaseURL: String? = nil) -> JSONValue {
-        var json: [String: JSONValue] = ["user_id": .string(grant.userId), "home_server": .string(serverName)]
+        var json: JSONObject = ["user_id": .string(grant.userId), "home_server": .string(serverName)]
         json["device_id"] = grant.deviceId.map(JSONValue.string)
         json["access_token"] = grant.accessToken.map(JSONValue.string)
         json["refresh_token"] = grant.refreshToken.map(JSONValue.string)

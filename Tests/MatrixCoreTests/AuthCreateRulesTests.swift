@@ -4,8 +4,8 @@ import Testing
 /// Rule 1 (the create event), v12's room ID rule, the create event's presence, and `m.federate`.
 @Suite struct AuthCreateRulesTests {
     private func create(
-        _ version: RoomVersion, sender: String = Users.alice, content: [String: JSONValue]? = nil,
-        extra: [String: JSONValue] = [:]
+        _ version: RoomVersion, sender: String = Users.alice, content: JSONObject? = nil,
+        extra: JSONObject = [:]
     ) -> PDU {
         var json = TestRoom(version: version, creator: sender).create.json
         if let content { json["content"] = .object(content) }

@@ -189,7 +189,7 @@ import Testing
     }
 
     private func restrictedJoin(_ room: inout TestRoom, via authoriser: String?) -> PDU {
-        let content: [String: JSONValue] = authoriser.map { ["join_authorised_via_users_server": .string($0)] } ?? [:]
+        let content: JSONObject = authoriser.map { ["join_authorised_via_users_server": .string($0)] } ?? [:]
         return room.member(Users.bob, "join", content: content)
     }
 

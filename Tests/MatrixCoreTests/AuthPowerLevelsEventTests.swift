@@ -18,7 +18,7 @@ import Testing
     }
 
     /// A room where bob is a joined moderator at 50 and carol a joined user at 50 too.
-    static func room(_ version: RoomVersion, extra: [String: JSONValue] = [:]) -> TestRoom {
+    static func room(_ version: RoomVersion, extra: JSONObject = [:]) -> TestRoom {
         var room = TestRoom.standard(version, users: [Users.bob: 50, Users.carol: 50], powerLevels: extra)
         room.join(Users.bob)
         room.join(Users.carol)
@@ -26,20 +26,20 @@ import Testing
     }
 
     /// The current content with `change` applied.
-    static func content(_ room: TestRoom, _ change: (inout [String: JSONValue]) -> Void) -> [String: JSONValue] {
+    static func content(_ room: TestRoom, _ change: (inout JSONObject) -> Void) -> JSONObject {
         var content = room.state[StateTuple(type: "m.room.power_levels", stateKey: "")]?.content ?? [:]
         change(&content)
         return content
     }
 
     static func powerLevels(
-        _ room: inout TestRoom, sender: String, _ change: (inout [String: JSONValue]) -> Void
+        _ room: inout TestRoom, sender: String, _ change: (inout JSONObject) -> Void
     ) -> PDU {
         let content = content(room, change)
         return room.event("m.room.power_levels", sender: sender, stateKey: "", content: content)
     }
 
-    static func setUser(_ content: inout [String: JSONValue], _ user: String, _ level: JSONValue?) {
+    static func setUser(_ content: inout JSONObject, _ user: String, _ level: JSONValue?) {
         var users = content["users"]?.objectValue ?? [:]
         users[user] = level
         content["users"] = .object(users)

@@ -19,12 +19,12 @@ struct TestRoom {
     private var counter = 0
 
     /// A room whose create event alone is in the state.
-    init(version: RoomVersion, creator: String = Users.alice, createContent: [String: JSONValue] = [:]) {
+    init(version: RoomVersion, creator: String = Users.alice, createContent: JSONObject = [:]) {
         self.version = version
         var content = createContent
         content["room_version"] = content["room_version"] ?? .string(version.identifier)
         if !version.implicitRoomCreator, content["creator"] == nil { content["creator"] = .string(creator) }
-        var json: [String: JSONValue] = [
+        var json: JSONObject = [
             "type": "m.room.create", "state_key": "", "sender": .string(creator), "content": .object(content),
             "prev_events": [], "auth_events": [], "depth": 1,
         ]
@@ -44,8 +44,8 @@ struct TestRoom {
     /// The usual room: alice creates it, joins, sets power levels and the join rule (each checked
     /// by the rules). Before v12 alice is listed at 100; in v12 she is a creator and cannot be.
     static func standard(
-        _ version: RoomVersion, joinRule: String = "public", users: [String: JSONValue] = [:],
-        powerLevels extra: [String: JSONValue] = [:], createContent: [String: JSONValue] = [:]
+        _ version: RoomVersion, joinRule: String = "public", users: JSONObject = [:],
+        powerLevels extra: JSONObject = [:], createContent: JSONObject = [:]
     ) -> TestRoom {
         var room = TestRoom(version: version, createContent: createContent)
         room.mustSend(room.member(Users.alice, "join", prevEvents: [room.create.eventId]))
@@ -62,13 +62,13 @@ struct TestRoom {
 
     /// A new event of this room.
     mutating func event(
-        _ type: String, sender: String, stateKey: String? = nil, content: [String: JSONValue] = [:],
-        prevEvents: [String]? = nil, extra: [String: JSONValue] = [:]
+        _ type: String, sender: String, stateKey: String? = nil, content: JSONObject = [:],
+        prevEvents: [String]? = nil, extra: JSONObject = [:]
     ) -> PDU {
         counter += 1
         let server = sender.split(separator: ":", maxSplits: 1).last.map(String.init) ?? "a.example"
         let id = version.eventIDIsHash ? "$e\(counter)-v\(version.identifier)" : "$e\(counter):\(server)"
-        var json: [String: JSONValue] = [
+        var json: JSONObject = [
             "type": .string(type), "sender": .string(sender), "room_id": .string(roomID), "content": .object(content),
             "prev_events": .array((prevEvents ?? ["$previous"]).map(JSONValue.string)),
             "depth": .int(Int64(counter + 1)),
@@ -83,7 +83,7 @@ struct TestRoom {
 
     /// An `m.room.member` event; `sender` defaults to the target.
     mutating func member(
-        _ target: String, _ membership: String, sender: String? = nil, content: [String: JSONValue] = [:],
+        _ target: String, _ membership: String, sender: String? = nil, content: JSONObject = [:],
         prevEvents: [String]? = nil
     ) -> PDU {
         var content = content

@@ -14,7 +14,7 @@ import Testing
 
     /// `signed` for `mxid`, signed by the identity server key made from `seed`.
     static func signed(mxid: String, token: String = token, seed: [UInt8] = seed) -> JSONValue {
-        let body: [String: JSONValue] = ["mxid": .string(mxid), "token": .string(token)]
+        let body: JSONObject = ["mxid": .string(mxid), "token": .string(token)]
         let message = (try? CanonicalJSON.encode(.object(body))) ?? []
         let signature = Base64.encode(Ed25519.sign(message, seed: seed))
         var signed = body
@@ -23,7 +23,7 @@ import Testing
     }
 
     /// A room where alice (who may invite) has issued a third-party invite with `keys` content.
-    static func room(_ version: RoomVersion, inviteContent: [String: JSONValue]? = nil) -> TestRoom {
+    static func room(_ version: RoomVersion, inviteContent: JSONObject? = nil) -> TestRoom {
         var room = TestRoom.standard(version, joinRule: "invite")
         let content =
             inviteContent ?? [

@@ -2,8 +2,8 @@ import MatrixCore
 import Testing
 
 @Suite struct EventBuilderTests {
-    static func draft(_ version: RoomVersion, roomId: String = "!room:domain") -> [String: JSONValue] {
-        var draft: [String: JSONValue] = [
+    static func draft(_ version: RoomVersion, roomId: String = "!room:domain") -> JSONObject {
+        var draft: JSONObject = [
             "type": "m.room.member", "state_key": "@bob:domain", "sender": "@bob:domain", "room_id": .string(roomId),
             "content": ["membership": "join", "displayname": "Bob"], "depth": 7, "origin_server_ts": 1_700_000_000_123,
             "prev_events": ["$prev"], "auth_events": ["$create", "$power", "$join_rules"],

@@ -5,8 +5,8 @@ import Testing
     static let v12RoomId = "!BFtIQV3bUIEtKpdsAE4X5auERsX7I27-Evy4pePGYV8"
 
     /// A well-formed event of `version` (signatures are not checked here, only their shape).
-    static func validEvent(_ version: RoomVersion) -> [String: JSONValue] {
-        var event: [String: JSONValue] = [
+    static func validEvent(_ version: RoomVersion) -> JSONObject {
+        var event: JSONObject = [
             "type": "m.room.message", "sender": "@alice:example.org", "room_id": "!room:example.org",
             "content": ["body": "hi"], "depth": 5, "origin_server_ts": 1_700_000_000_000,
             "hashes": ["sha256": "5jM4wQpv6lnBo7CLIghJuHdW+s2CMBJPUOGOC89ncos"],

@@ -65,7 +65,7 @@ import Testing
             expected: Base64.encode(try ContentHash.compute(tampered, roomVersion: .v11)),
             found: "5jM4wQpv6lnBo7CLIghJuHdW+s2CMBJPUOGOC89ncos")) { try ContentHash.check(tampered, roomVersion: .v11) }
 
-        var cases: [([String: JSONValue], ContentHashError)] = []
+        var cases: [(JSONObject, ContentHashError)] = []
         var e = signed
         e["hashes"] = nil; cases.append((e, .missing))
         e["hashes"] = [:]; cases.append((e, .missing))

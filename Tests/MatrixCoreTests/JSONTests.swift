@@ -114,3 +114,15 @@ import Testing
         #expect(Base64.decode("Zm9v!") == nil)
     }
 }
+
+@Suite struct JSONObjectKeyTests {
+    /// "é" precomposed and decomposed are equal Swift strings but distinct JSON keys.
+    @Test func canonicallyEquivalentKeysStayDistinct() throws {
+        let value = try JSONParser.parse("{\"\u{E9}\":1,\"e\u{301}\":2}")
+        #expect(value.objectValue?.count == 2)
+        #expect(value["\u{E9}"] == .int(1))
+        #expect(value["e\u{301}"] == .int(2))
+        #expect(try CanonicalJSON.string(value) == "{\"e\u{301}\":2,\"\u{E9}\":1}")
+        #expect(throws: JSONParseError.self) { try JSONParser.parse("{\"\u{E9}\":1,\"\u{E9}\":2}") }
+    }
+}

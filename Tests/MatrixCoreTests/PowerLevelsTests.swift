@@ -66,7 +66,7 @@ import Testing
 }
 
 @Suite struct PowerLevelsTests {
-    private func createEvent(_ version: RoomVersion, content: [String: JSONValue] = [:]) -> PDU {
+    private func createEvent(_ version: RoomVersion, content: JSONObject = [:]) -> PDU {
         TestRoom(version: version, createContent: content).create
     }
 
@@ -114,7 +114,7 @@ import Testing
     }
 
     @Test func contentIsReadWithDefaults() {
-        let content: [String: JSONValue] = [
+        let content: JSONObject = [
             "users": [Users.bob: 50, Users.carol: "75"], "users_default": 5, "events": ["m.room.name": 20],
             "events_default": 1, "state_default": 40, "ban": 60, "kick": 55, "invite": 10, "redact": 30,
             "notifications": ["room": 20],

@@ -110,7 +110,7 @@ import Testing
         for version in RoomVersion.all {
             let number = try #require(Int(version.identifier))
             let expected = try #require(testCase.expected.first { $0.versions.contains(number) }, "v\(number)")
-            let event: [String: JSONValue] = [
+            let event: JSONObject = [
                 "type": .string(testCase.type), "state_key": "", "content": .object(try SigningFixtures.object(testCase.content)),
             ]
             let redacted = Redaction.redact(event, roomVersion: version)
@@ -133,7 +133,7 @@ import Testing
         #expect(Redaction.redact(["type": "m.room.member", "content": "x"], roomVersion: .v11)["content"] == [:])
         #expect(Redaction.redact(["type": "m.room.member"], roomVersion: .v11)["content"] == nil)
         // A non-object third_party_invite has no `signed` to keep.
-        let member: [String: JSONValue] = ["type": "m.room.member", "content": ["membership": "join", "third_party_invite": "x"]]
+        let member: JSONObject = ["type": "m.room.member", "content": ["membership": "join", "third_party_invite": "x"]]
         #expect(Redaction.redact(member, roomVersion: .v11)["content"] == ["membership": "join"])
     }
 

@@ -13,11 +13,11 @@ enum SigningFixtures {
     static func server() throws -> ServerName { try ServerName(parsing: serverName) }
 
     /// Parses a JSON object written in a test.
-    static func object(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: JSONValue] {
+    static func object(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> JSONObject {
         try #require(try JSONParser.parse(text).objectValue, sourceLocation: sourceLocation)
     }
 
-    static func canonical(_ object: [String: JSONValue]) throws -> String {
+    static func canonical(_ object: JSONObject) throws -> String {
         try CanonicalJSON.string(.object(object))
     }
 }

@@ -10,8 +10,8 @@ import Testing
         let createId = version.roomIDFromCreateEvent ? "$create" : "$create:example.com"
         let roomId = version.roomIDFromCreateEvent ? "!create" : "!room:example.com"
         var lookup = MemoryLookup()
-        func add(_ id: String, type: String, stateKey: String, content: [String: JSONValue], auth: [String], depth: Int64) {
-            var json: [String: JSONValue] = [
+        func add(_ id: String, type: String, stateKey: String, content: JSONObject, auth: [String], depth: Int64) {
+            var json: JSONObject = [
                 "type": .string(type), "state_key": .string(stateKey), "sender": .string(alice), "content": .object(content),
                 "auth_events": .array(auth.map { .string($0) }), "depth": .int(depth), "origin_server_ts": .int(depth),
                 "room_id": .string(roomId),

@@ -95,9 +95,9 @@ struct TestEvent {
     let sender: String
     let type: String
     let stateKey: String?
-    let content: [String: JSONValue]
+    let content: JSONObject
 
-    init(_ node: String, _ sender: String, _ type: String, _ stateKey: String?, _ content: [String: JSONValue] = [:]) {
+    init(_ node: String, _ sender: String, _ type: String, _ stateKey: String?, _ content: JSONObject = [:]) {
         self.node = node
         self.sender = sender
         self.type = type
@@ -110,10 +110,10 @@ struct TestEvent {
     }
 
     static func powerLevels(
-        _ node: String, _ sender: String, _ users: [String: Int64], extra: [String: JSONValue] = [:]
+        _ node: String, _ sender: String, _ users: [String: Int64], extra: JSONObject = [:]
     ) -> TestEvent {
         var content = extra
-        content["users"] = .object(users.mapValues { .int($0) })
+        content["users"] = .object(JSONObject(uniqueKeysWithValues: users.map { ($0.key, JSONValue.int($0.value)) }))
         return TestEvent(node, sender, "m.room.power_levels", "", content)
     }
 
@@ -136,7 +136,7 @@ struct ResolutionTestRoom {
     init(version: RoomVersion) { self.version = version }
 
     static func initialEvents(version: RoomVersion) -> [TestEvent] {
-        let createContent: [String: JSONValue] = version.implicitRoomCreator ? [:] : ["creator": .string(alice)]
+        let createContent: JSONObject = version.implicitRoomCreator ? [:] : ["creator": .string(alice)]
         return [
             TestEvent("CREATE", alice, "m.room.create", "", createContent),
             .member("IMA", alice, alice, "join"),
@@ -196,7 +196,7 @@ struct ResolutionTestRoom {
                 users[alice] = nil
                 content["users"] = .object(users)
             }
-            var json: [String: JSONValue] = [
+            var json: JSONObject = [
                 "type": .string(spec.type), "sender": .string(spec.sender), "content": .object(content),
                 "origin_server_ts": .int(clock), "room_id": .string(roomId),
                 "prev_events": .array(prevNodes.map { .string(id($0)) }),

@@ -15,7 +15,7 @@ enum SynapseFixtures {
         return value
     }
 
-    static func object(_ value: JSONValue?) -> [String: JSONValue] { value?.objectValue ?? [:] }
+    static func object(_ value: JSONValue?) -> JSONObject { value?.objectValue ?? [:] }
 
     /// A fixture PDU: the JSON Synapse sent (with `event_id` added by the generator for v3+, where it
     /// is not part of the event) and its ID.

@@ -6,7 +6,7 @@ import Testing
     func passwordAuth(_ session: String? = nil, password: String = TestServer.password, user: String = "alice")
         -> JSONValue
     {
-        var auth: [String: JSONValue] = [
+        var auth: JSONObject = [
             "type": "m.login.password", "password": .string(password),
             "identifier": ["type": "m.id.user", "user": .string(user)],
         ]

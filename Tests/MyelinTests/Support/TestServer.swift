@@ -68,10 +68,10 @@ final class TestServer: Sendable {
     }
 
     /// Registers through the real UIA dance (401, then m.login.dummy).
-    func register(_ localpart: String, password: String = TestServer.password, extra: [String: JSONValue] = [:])
+    func register(_ localpart: String, password: String = TestServer.password, extra: JSONObject = [:])
         async throws -> User
     {
-        var body: [String: JSONValue] = ["username": .string(localpart), "password": .string(password)]
+        var body: JSONObject = ["username": .string(localpart), "password": .string(password)]
         for (key, value) in extra { body[key] = value }
         let first = try await client.post("/_matrix/client/v3/register", .object(body))
         #expect(first.status == 401)
@@ -86,10 +86,10 @@ final class TestServer: Sendable {
         return User(userId: userId, localpart: localpart, accessToken: token, deviceId: device)
     }
 
-    func login(_ localpart: String, password: String = TestServer.password, extra: [String: JSONValue] = [:])
+    func login(_ localpart: String, password: String = TestServer.password, extra: JSONObject = [:])
         async throws -> TestResponse
     {
-        var body: [String: JSONValue] = [
+        var body: JSONObject = [
             "type": "m.login.password", "identifier": ["type": "m.id.user", "user": .string(localpart)],
             "password": .string(password),
         ]
