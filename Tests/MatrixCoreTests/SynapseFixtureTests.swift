@@ -163,7 +163,9 @@ enum SynapseFixtures {
 }
 
 @Suite struct SynapseStateResolutionTests {
-    static let cases = SynapseFixtures.load("state_res.json").arrayValue ?? []
+    static let cases = ["1", "2", "10", "11", "12"].flatMap {
+        SynapseFixtures.load("state_res_v\($0).json").arrayValue ?? []
+    }
 
     struct Lookup: StateResolutionLookup {
         let events: [String: PDU]

@@ -1372,7 +1372,11 @@ def main() -> None:
     au = gen_auth()
     summary.append(("auth.json", len(au), dump("auth.json", au)))
     sr = gen_state_res()
-    summary.append(("state_res.json", len(sr), dump("state_res.json", sr)))
+    # One file per room version keeps each fixture file small enough to review (and under 2 MB).
+    for version in sorted({r["room_version"] for r in sr}, key=int):
+        part = [r for r in sr if r["room_version"] == version]
+        name = "state_res_v%s.json" % version
+        summary.append((name, len(part), dump(name, part)))
 
     print("versions:", json.dumps(versions, sort_keys=True))
     print("known room versions:", ", ".join(known))
