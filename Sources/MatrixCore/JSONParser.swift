@@ -12,6 +12,7 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
         case controlCharacterInString
         case duplicateKey(String)
         case tooDeep(limit: Int)
+        case tooLarge(limit: Int)
         case trailingData
     }
 
@@ -34,6 +35,7 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
         case .controlCharacterInString: what = "unescaped control character in string"
         case .duplicateKey(let key): what = "duplicate key \"\(key)\""
         case .tooDeep(let limit): what = "nesting deeper than \(limit) levels"
+        case .tooLarge(let limit): what = "document larger than \(limit) bytes"
         case .trailingData: what = "data after the JSON value"
         }
         return "\(what) at byte \(offset)"
@@ -47,10 +49,18 @@ public struct JSONParser {
     public struct Options: Sendable {
         public var maxDepth: Int
         public var allowFloats: Bool
+        /// Largest document accepted, in bytes; nil for no limit (the caller bounded the input).
+        public var maxBytes: Int?
 
-        public init(maxDepth: Int = 64, allowFloats: Bool = true) {
+        public init(maxDepth: Int = 64, allowFloats: Bool = true, maxBytes: Int? = nil) {
             self.maxDepth = maxDepth
             self.allowFloats = allowFloats
+            self.maxBytes = maxBytes
+        }
+
+        /// For PDUs: the server-server API's 65536-byte limit, and, when `strict`, canonical numbers only.
+        public static func event(strict: Bool) -> Options {
+            Options(maxDepth: 64, allowFloats: !strict, maxBytes: 65_536)
         }
     }
 
@@ -60,6 +70,9 @@ public struct JSONParser {
     public static func parse<Bytes: Collection>(_ bytes: Bytes, options: Options = .init()) throws(JSONParseError)
         -> JSONValue where Bytes.Element == UInt8
     {
+        if let limit = options.maxBytes, bytes.count > limit {
+            throw JSONParseError(kind: .tooLarge(limit: limit), offset: limit)
+        }
         let array = Array(bytes)
         var parser = Cursor(bytes: array, options: options)
         parser.skipWhitespace()

@@ -56,6 +56,20 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONParser.parse(huge) }
     }
 
+    @Test func sizeLimit() throws {
+        let text = "{\"a\":\"" + String(repeating: "x", count: 100) + "\"}"
+        _ = try JSONParser.parse(text, options: .init(maxBytes: text.utf8.count))
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(text, options: .init(maxBytes: text.utf8.count - 1)) }
+        let event = "{\"a\":\"" + String(repeating: "x", count: 70_000) + "\"}"
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(event, options: .event(strict: true)) }
+    }
+
+    /// Numbers canonical JSON cannot carry: leading zeros, floats in strict mode, beyond ±(2^53-1).
+    @Test(arguments: ["01", "-01", "1.0", "1e2", "1E+2", "-0.5", "9007199254740992", "-9007199254740992", "1e400"])
+    func nonCanonicalNumbersAreRefusedInStrictMode(_ text: String) {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(text, options: .event(strict: true)) }
+    }
+
     @Test func floatsCanBeRefused() {
         #expect(throws: JSONParseError.self) { try JSONParser.parse("1.5", options: .init(allowFloats: false)) }
         #expect(throws: JSONParseError.self) { try JSONParser.parse("1e3", options: .init(allowFloats: false)) }
