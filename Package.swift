@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(name: "myelin-thumbnailer", dependencies: ["CVips"]),
 
         // Figures for closing notes (argon2id cost); see also Benchmarks/idle-rss.sh.
-        .executableTarget(name: "myelin-bench", dependencies: ["MyelinAccounts", "CSodium"],
+        .executableTarget(name: "myelin-bench", dependencies: ["MatrixCore", "MyelinAccounts", "CSodium"],
                           path: "Benchmarks/MyelinBench"),
 
         .testTarget(name: "MatrixCoreTests", dependencies: ["MatrixCore"]),

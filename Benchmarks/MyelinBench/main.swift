@@ -1,18 +1,12 @@
 import CSodium
 import Foundation
+import MatrixCore
 import MyelinAccounts
 
 // Myelin micro-benchmarks whose figures go into closing notes. Usage:
-//   myelin-bench argon2 [ops] [memory_kib] [count]
-// prints the mean and best wall time per argon2id hash and the process's peak RSS growth.
-
-func peakRSSKiB() -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
-    }
-    return 0
-}
+//   myelin-bench argon2 [ops] [memory_kib] [count]   mean/best time per argon2id hash, peak RSS growth
+//   myelin-bench core [seconds]                       canonical JSON, sign, verify of a typical event
+//   myelin-bench stateres [members] [room_version]    state resolution over a conflicted fork
 
 func argon2(ops: Int, memoryKiB: Int, count: Int) async throws {
     let hasher = PasswordHasher(parameters: .init(opsLimit: ops, memoryKiB: memoryKiB))
@@ -42,7 +36,13 @@ case "argon2":
     let memory = args.count > 2 ? Int(args[2]) ?? 19_456 : 19_456
     let count = args.count > 3 ? Int(args[3]) ?? 20 : 20
     try await argon2(ops: ops, memoryKiB: memory, count: count)
+case "core":
+    try CoreBenchmarks.run(seconds: args.count > 1 ? Double(args[1]) ?? 1 : 1)
+case "stateres":
+    let members = args.count > 1 ? Int(args[1]) ?? 10_000 : 10_000
+    let version = args.count > 2 ? RoomVersion.named(args[2]) ?? .v11 : .v11
+    try await StateResolutionBenchmark.run(members: members, roomVersion: version)
 default:
-    print("usage: myelin-bench argon2 [ops] [memory_kib] [count]")
+    print("usage: myelin-bench argon2 [ops] [memory_kib] [count] | core [seconds] | stateres [members] [room_version]")
     exit(64)
 }
