@@ -7,3 +7,7 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/error.h>
 #include <mbedtls/md.h>
+#include <mbedtls/x509_csr.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/ecp.h>
+#include <mbedtls/bignum.h>

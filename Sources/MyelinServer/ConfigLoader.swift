@@ -20,7 +20,16 @@ public enum ConfigLoader {
             try apply(toml: text, source: path, to: &config)
         }
         try applyEnvironment(environment, to: &config)
+        try checkCombinations(config)
         return config
+    }
+
+    /// Rules that span keys.
+    static func checkCombinations(_ config: MyelinConfig) throws(ConfigError) {
+        if config.tlsCertificatePath.isEmpty != config.tlsPrivateKeyPath.isEmpty {
+            throw ConfigError(description:
+                "'tls.certificate_path' and 'tls.private_key_path' go together: set both to serve TLS, or neither")
+        }
     }
 
     /// Applies a TOML document. `source` names it in error messages.

@@ -127,9 +127,16 @@ enum ConfigSchema {
 
         string("keys.signing_key_path", { $0.signingKeyPath = $1 }),
 
+        int("http.idle_timeout_s", 5...3600) { $0.httpIdleTimeoutS = $1 },
         int("http.max_body_bytes", 1024...(64 << 20)) { $0.maxBodyBytes = $1 },
         int("http.max_json_depth", 4...512) { $0.maxJSONDepth = $1 },
         bool("http.trust_forwarded_for") { $0.trustForwardedFor = $1 },
+
+        string("tls.certificate_path", { $0.tlsCertificatePath = $1 }),
+        string("tls.private_key_path", { $0.tlsPrivateKeyPath = $1 }),
+        string("tls.address", { $0.tlsAddress = $1 }, validate: { $0.isEmpty ? "must not be empty" : nil }),
+        int("tls.port", 0...65_535) { $0.tlsPort = $1 },
+        int("tls.handshake_timeout_s", 1...300) { $0.tlsHandshakeTimeoutS = $1 },
 
         string("well_known.client_base_url", { $0.wellKnownClientBaseURL = $1 }, validate: validURLOrEmpty),
         string("well_known.server", { $0.wellKnownServer = $1 },

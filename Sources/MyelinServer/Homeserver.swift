@@ -5,6 +5,7 @@ import MatrixCore
 import MyelinAccounts
 import MyelinHTTP
 import MyelinStorage
+import MyelinTLS
 import NIOCore
 import ServiceLifecycle
 
@@ -42,33 +43,73 @@ public final class Homeserver: Sendable {
         self.logger = logger
     }
 
-    /// The HTTP application. `onRunning` receives the bound port (useful with port 0).
-    public func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some Service {
+    /// Which listener a bound port belongs to.
+    public enum Listener: Sendable {
+        case plain
+        case tls
+    }
+
+    /// The services that serve HTTP: the plain listener, and with a certificate configured the TLS
+    /// listener and the SIGHUP certificate reloader. `onRunning` receives each bound port (useful with
+    /// port 0).
+    public func makeServices(onRunning: @escaping @Sendable (Listener, Int) async -> Void = { _, _ in }) throws
+        -> [any Service]
+    {
         let responder = MatrixResponder(
             routes: services.routeTable(), settings: services.settings, sessions: services.sessions,
             rateLimiter: services.rateLimiter, logger: logger)
         let logger = self.logger
-        return Application(
-            responder: responder,
-            configuration: .init(address: .hostname(config.listenAddress, port: config.listenPort),
-                                 serverName: "Myelin"),
-            onServerRunning: { channel in
+        let idle = TimeAmount.seconds(Int64(config.httpIdleTimeoutS))
+        func announce(_ listener: Listener) -> @Sendable (any Channel) async -> Void {
+            { channel in
                 let port = channel.localAddress?.port ?? 0
-                logger.notice("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
-                await onRunning(port)
-            },
-            logger: logger)
+                logger.notice("listening", metadata: [
+                    "address": "\(channel.localAddress.map { "\($0)" } ?? "?")", "tls": "\(listener == .tls)",
+                ])
+                await onRunning(listener, port)
+            }
+        }
+        var result: [any Service] = [
+            Application(
+                responder: responder, server: .http1(configuration: .init(idleTimeout: idle)),
+                configuration: .init(address: .hostname(config.listenAddress, port: config.listenPort),
+                                     serverName: "Myelin"),
+                onServerRunning: announce(.plain), logger: logger)
+        ]
+        if config.tlsEnabled {
+            let store: TLSConfigurationStore
+            do {
+                store = try TLSConfigurationStore(certificateChainPath: config.tlsCertificatePath,
+                                                  privateKeyPath: config.tlsPrivateKeyPath)
+            } catch {
+                throw HomeserverError("cannot load the TLS certificate and key: \(error)")
+            }
+            result.append(Application(
+                responder: responder,
+                server: .mbedTLSHTTP1(store: store, handshakeTimeout: .seconds(Int64(config.tlsHandshakeTimeoutS)),
+                                      idleTimeout: idle),
+                configuration: .init(address: .hostname(config.tlsAddress, port: config.tlsPort), serverName: "Myelin"),
+                onServerRunning: announce(.tls), logger: logger))
+            result.append(CertificateReloader(store: store, logger: logger))
+        }
+        return result
     }
 
     /// Serves until SIGTERM or SIGINT, then stops accepting, lets in-flight requests finish, flushes the
     /// writer and closes the database.
     public func run() async throws {
         let group = ServiceGroup(configuration: .init(
-            services: [makeApplication()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: try makeServices(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try await database.close()
         logger.notice("stopped cleanly")
     }
+}
+
+/// A startup failure worth a plain message.
+public struct HomeserverError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
 }
 
 extension MyelinConfig {
@@ -104,22 +145,30 @@ public final class RunningHomeserver: Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
+    /// The TLS listener's port, when TLS is configured.
+    public let tlsPort: Int?
+
     public static func start(_ homeserver: Homeserver) async throws -> RunningHomeserver {
-        let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
-        let app = homeserver.makeApplication { port in portContinuation.yield(port) }
-        let group = ServiceGroup(configuration: .init(services: [app], logger: homeserver.logger))
+        let (portStream, portContinuation) = AsyncStream<(Homeserver.Listener, Int)>.makeStream()
+        let services = try homeserver.makeServices { listener, port in portContinuation.yield((listener, port)) }
+        let group = ServiceGroup(configuration: .init(services: services, logger: homeserver.logger))
         let task = Task { try await group.run() }
         var port = 0
-        for await bound in portStream {
-            port = bound
-            break
+        var tlsPort: Int? = nil
+        let expected = homeserver.config.tlsEnabled ? 2 : 1
+        var seen = 0
+        for await (listener, bound) in portStream {
+            if listener == .plain { port = bound } else { tlsPort = bound }
+            seen += 1
+            if seen == expected { break }
         }
-        return RunningHomeserver(homeserver: homeserver, port: port, group: group, task: task)
+        return RunningHomeserver(homeserver: homeserver, port: port, tlsPort: tlsPort, group: group, task: task)
     }
 
-    private init(homeserver: Homeserver, port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
+    private init(homeserver: Homeserver, port: Int, tlsPort: Int?, group: ServiceGroup, task: Task<Void, any Error>) {
         self.homeserver = homeserver
         self.port = port
+        self.tlsPort = tlsPort
         self.group = group
         self.task = task
     }

@@ -23,9 +23,17 @@ public struct MyelinConfig: Sendable, Equatable {
     /// Empty: `<data_dir>/signing.key`.
     public var signingKeyPath = ""
 
+    public var httpIdleTimeoutS = 60
     public var maxBodyBytes = 1_048_576
     public var maxJSONDepth = 64
     public var trustForwardedFor = false
+
+    /// Both empty: no TLS listener (plain HTTP behind a reverse proxy).
+    public var tlsCertificatePath = ""
+    public var tlsPrivateKeyPath = ""
+    public var tlsAddress = "0.0.0.0"
+    public var tlsPort = 8448
+    public var tlsHandshakeTimeoutS = 10
 
     public var wellKnownClientBaseURL = ""
     public var wellKnownServer = ""
@@ -54,6 +62,8 @@ public struct MyelinConfig: Sendable, Equatable {
     public var rateLimitExemptAddresses: [String] = []
 
     public init() {}
+
+    public var tlsEnabled: Bool { !tlsCertificatePath.isEmpty && !tlsPrivateKeyPath.isEmpty }
 
     public var resolvedDatabasePath: String { databasePath.isEmpty ? dataDir + "/myelin.sqlite" : databasePath }
     public var resolvedSigningKeyPath: String { signingKeyPath.isEmpty ? dataDir + "/signing.key" : signingKeyPath }

@@ -9,19 +9,10 @@ import Testing
 
     @Test func matrixNioRegistersLogsInAndOut() async throws {
         try await withServer { server in
-            let process = Process()
             // scripts/run-tests.sh points MYELIN_TEST_PYTHON at a Python that has matrix-nio.
-            let python = ProcessInfo.processInfo.environment["MYELIN_TEST_PYTHON"] ?? "python3"
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [python, Self.script.path, "http://127.0.0.1:\(server.running.port)"]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            let data = await Task.detached { output.fileHandleForReading.readDataToEndOfFile() }.value
-            process.waitUntilExit()
-            let text = String(decoding: data, as: UTF8.self)
-            #expect(process.terminationStatus == 0, "matrix-nio smoke test failed:\n\(text)")
+            let (status, text) = try await runProgram(
+                [testPython, Self.script.path, "http://127.0.0.1:\(server.running.port)"], timeout: .seconds(120))
+            #expect(status == 0, "matrix-nio smoke test failed:\n\(text)")
             #expect(text.contains("nio smoke test passed"), "\(text)")
         }
     }

@@ -103,16 +103,16 @@ import Testing
     @Test func createUserReadsThePasswordFromStdin() async throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let created = try ServerProcess.run(["create-user", "root", "--admin"], dataDir: dir,
+        let created = try await ServerProcess.run(["create-user", "root", "--admin"], dataDir: dir,
                                             stdin: TestServer.password + "\n")
         #expect(created.status == 0, "\(created.output)")
         #expect(created.output.contains("@root:localhost"))
-        let again = try ServerProcess.run(["create-user", "root"], dataDir: dir, stdin: TestServer.password + "\n")
+        let again = try await ServerProcess.run(["create-user", "root"], dataDir: dir, stdin: TestServer.password + "\n")
         #expect(again.status != 0)
         #expect(again.output.contains("already taken"))
-        let bad = try ServerProcess.run(["create-user", "Bad Name"], dataDir: dir, stdin: TestServer.password + "\n")
+        let bad = try await ServerProcess.run(["create-user", "Bad Name"], dataDir: dir, stdin: TestServer.password + "\n")
         #expect(bad.status != 0)
-        let weak = try ServerProcess.run(["create-user", "weakling"], dataDir: dir, stdin: "short\n")
+        let weak = try await ServerProcess.run(["create-user", "weakling"], dataDir: dir, stdin: "short\n")
         #expect(weak.status != 0)
         #expect(weak.output.contains("at least"))
 
@@ -130,38 +130,38 @@ import Testing
         #expect(try await server.waitForExit() == 0)
     }
 
-    @Test func generateKeysMigrateVersionAndHelp() throws {
+    @Test func generateKeysMigrateVersionAndHelp() async throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let keys = try ServerProcess.run(["generate-keys"], dataDir: dir)
+        let keys = try await ServerProcess.run(["generate-keys"], dataDir: dir)
         #expect(keys.status == 0, "\(keys.output)")
         let keyText = try String(contentsOfFile: dir + "/signing.key", encoding: .utf8)
         let key = try SigningKey(fileContents: keyText)
         #expect(keys.output.contains(key.keyId))
         let attributes = try FileManager.default.attributesOfItem(atPath: dir + "/signing.key")
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
-        let overwrite = try ServerProcess.run(["generate-keys"], dataDir: dir)
+        let overwrite = try await ServerProcess.run(["generate-keys"], dataDir: dir)
         #expect(overwrite.status != 0)
         #expect(try String(contentsOfFile: dir + "/signing.key", encoding: .utf8) == keyText)
 
-        let migrate = try ServerProcess.run(["migrate"], dataDir: dir)
+        let migrate = try await ServerProcess.run(["migrate"], dataDir: dir)
         #expect(migrate.status == 0, "\(migrate.output)")
         #expect(migrate.output.contains("schema version 3"))
 
-        let version = try ServerProcess.run(["version"], dataDir: dir)
+        let version = try await ServerProcess.run(["version"], dataDir: dir)
         #expect(version.output.hasPrefix("myelin "))
         for command in ["serve", "generate-keys", "create-user", "migrate", "version"] {
-            let help = try ServerProcess.run([command, "--help"], dataDir: dir)
+            let help = try await ServerProcess.run([command, "--help"], dataDir: dir)
             #expect(help.status == 0)
             #expect(help.output.contains("USAGE"), "\(command) --help")
         }
     }
 
-    @Test func badConfigStopsStartupWithAClearMessage() throws {
+    @Test func badConfigStopsStartupWithAClearMessage() async throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "[listen]\nport = \"eighty\"\n".write(toFile: dir + "/bad.toml", atomically: true, encoding: .utf8)
-        let result = try ServerProcess.run(["serve", "--config", dir + "/bad.toml"], dataDir: dir)
+        let result = try await ServerProcess.run(["serve", "--config", dir + "/bad.toml"], dataDir: dir)
         #expect(result.status != 0)
         #expect(result.output.contains("line 2"), "\(result.output)")
         #expect(result.output.contains("listen.port"))

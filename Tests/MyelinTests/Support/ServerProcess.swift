@@ -111,7 +111,7 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Runs a `myelin` command to completion and returns its status and combined output.
     static func run(_ arguments: [String], dataDir: String, stdin: String? = nil,
-                    extraEnvironment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+                    extraEnvironment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -125,8 +125,7 @@ final class ServerProcess: @unchecked Sendable {
         try process.run()
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let data = await drain(output, until: process)
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

@@ -53,6 +53,7 @@ final class TestServer: Sendable {
     }
 
     var serverName: String { running.homeserver.config.serverName }
+    var tlsPort: Int? { running.tlsPort }
 
     func stop() async throws {
         try await running.stop()

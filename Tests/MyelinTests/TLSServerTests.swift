@@ -1,0 +1,108 @@
+import Foundation
+import MatrixCore
+import MyelinServer
+import MyelinTLS
+import Testing
+
+/// The mbedTLS server against real TLS peers on loopback: Python's ssl module and openssl s_client.
+@Suite struct TLSServerTests {
+    /// A self-signed certificate for localhost/127.0.0.1 in a temporary folder.
+    static func certificate() throws -> (cert: String, key: String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("myelin-tls-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let pair = try SelfSignedCertificate.generate(
+            commonName: "localhost", dnsNames: ["localhost"], ipAddresses: [[127, 0, 0, 1]])
+        try pair.certificatePEM.write(toFile: dir + "/cert.pem", atomically: true, encoding: .utf8)
+        try pair.privateKeyPEM.write(toFile: dir + "/key.pem", atomically: true, encoding: .utf8)
+        return (dir + "/cert.pem", dir + "/key.pem")
+    }
+
+    func withTLSServer(handshakeTimeout: Int = 10, _ body: (TestServer, Int, String) async throws -> Void) async throws {
+        let (cert, key) = try Self.certificate()
+        try await withServer({ config in
+            config.tlsCertificatePath = cert
+            config.tlsPrivateKeyPath = key
+            config.tlsAddress = "127.0.0.1"
+            config.tlsPort = 0
+            config.tlsHandshakeTimeoutS = handshakeTimeout
+            config.maxBodyBytes = 2 << 20
+        }) { server async throws in
+            let port = try #require(server.tlsPort)
+            try await body(server, port, cert)
+        }
+    }
+
+    func python(_ args: [String]) async throws -> (status: Int32, output: String) {
+        try await runProgram([testPython, interopDirectory.appendingPathComponent("tls_client.py").path] + args)
+    }
+
+    @Test func pythonRequestKeepAlivePipelining() async throws {
+        try await withTLSServer { _, port, cert async throws in
+            for args in [["request"], ["keepalive", "50"], ["pipeline", "20"]] {
+                let result = try await python([args[0], String(port), cert] + args.dropFirst())
+                #expect(result.status == 0, "\(args): \(result.output)")
+            }
+        }
+    }
+
+    @Test func oneMegabyteUpAndDown() async throws {
+        try await withTLSServer { server, port, cert async throws in
+            let alice = try await server.register("alice")
+            let result = try await python(["bigio", String(port), cert, alice.accessToken, alice.userId])
+            #expect(result.status == 0, "\(result.output)")
+        }
+    }
+
+    @Test func stalledHandshakeIsCutOff() async throws {
+        try await withTLSServer(handshakeTimeout: 1) { server, port, cert async throws in
+            let result = try await python(["stall", String(port), cert, "5"])
+            #expect(result.status == 0, "\(result.output)")
+            // The server is fine afterwards.
+            let again = try await python(["request", String(port), cert])
+            #expect(again.status == 0, "\(again.output)")
+            _ = server
+        }
+    }
+
+    @Test func opensslClientVerifiesAndGetsAnAnswer() async throws {
+        try await withTLSServer { _, port, cert async throws in
+            let request = "GET /_matrix/client/versions HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+            let result = try await runProgram(
+                ["openssl", "s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", cert, "-servername", "localhost",
+                 "-verify_hostname", "localhost", "-alpn", "http/1.1", "-ign_eof"],
+                input: request, timeout: .seconds(20))
+            #expect(result.output.contains("Verify return code: 0 (ok)"), "\(result.output)")
+            #expect(result.output.contains("ALPN protocol: http/1.1"))
+            #expect(result.output.contains("HTTP/1.1 200"))
+            #expect(result.output.contains("\"versions\""))
+        }
+    }
+
+    @Test func plainHTTPStillServedBesideTLS() async throws {
+        try await withTLSServer { server, _, _ async throws in
+            #expect(try await server.client.get("/_matrix/client/versions").status == 200)
+        }
+    }
+
+    @Test func bothOrNeitherCertificateKey() {
+        #expect(throws: ConfigError.self) {
+            _ = try ConfigLoader.load(path: nil, environment: ["MYELIN_TLS__CERTIFICATE_PATH": "/tmp/x.pem"])
+        }
+    }
+
+    @Test func badCertificateFilesStopStartupWithAMessage() async throws {
+        var config = MyelinConfig()
+        config.dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("myelin-\(UUID())").path
+        config.tlsCertificatePath = "/nonexistent/cert.pem"
+        config.tlsPrivateKeyPath = "/nonexistent/key.pem"
+        config.listenPort = 0
+        let server = try await Homeserver.open(config: config, logger: .init(label: "t"), passwordParameters: .minimal)
+        do {
+            _ = try server.makeServices()
+            Issue.record("missing certificate files were accepted")
+        } catch {
+            #expect("\(error)".contains("/nonexistent/cert.pem"))
+        }
+        try await server.database.close()
+    }
+}
