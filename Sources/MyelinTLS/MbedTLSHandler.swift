@@ -38,6 +38,9 @@ public final class MbedTLSHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var handshakeTimer: Scheduled<Void>?
     private var peer = "?"
 
+    /// Whether the mbedTLS session is still allocated (it is freed when the handler leaves the pipeline).
+    var holdsSession: Bool { ssl != nil }
+
     /// The ALPN protocol agreed in the handshake, if any.
     public private(set) var negotiatedProtocol: String?
 
@@ -96,6 +99,9 @@ public final class MbedTLSHandler: ChannelDuplexHandler, RemovableChannelHandler
         state = .closed
         handshakeTimer?.cancel()
         failPendingWrites(ChannelError.ioOnClosedChannel)
+        // Nothing more can be read or written: free the session now rather than when the pipeline is
+        // torn down, which may be later (or, with some channels, not at all).
+        freeContext()
         context.fireChannelInactive()
     }
 
@@ -103,10 +109,12 @@ public final class MbedTLSHandler: ChannelDuplexHandler, RemovableChannelHandler
         guard state == .idle, ssl != nil else { return }
         state = .handshaking
         let timeout = handshakeTimeout
-        handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
-            guard state == .handshaking else { return }
-            logger.info("TLS handshake timed out", metadata: ["peer": "\(peer)", "timeout": "\(timeout)"])
-            state = .closing
+        // Weak captures: a pending (even cancelled) timer must not keep a closed connection's handler and
+        // its mbedTLS context alive.
+        handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self, weak context] in
+            guard let self, let context, self.state == .handshaking else { return }
+            self.logger.info("TLS handshake timed out", metadata: ["peer": "\(self.peer)", "timeout": "\(timeout)"])
+            self.state = .closing
             context.close(promise: nil)
         }
         // A client speaks first; a server waits for the ClientHello.
