@@ -43,6 +43,14 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "MyelinHTTPClient", dependencies: [
+            "MyelinTLS",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "MyelinHTTP", dependencies: [
             "MatrixCore", "MyelinAccounts", "MyelinStorage", "MyelinTLS",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -72,7 +80,21 @@ let package = Package(
         .executableTarget(name: "myelin-bench", dependencies: ["MatrixCore", "MyelinAccounts", "CSodium"],
                           path: "Benchmarks/MyelinBench"),
 
+        // Requests/s of the outbound HTTP client over one keep-alive connection (see its main.swift).
+        .executableTarget(name: "myelin-httpclient-bench", dependencies: [
+            "MyelinHTTPClient",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Benchmarks/HTTPClientBench"),
+
         .testTarget(name: "MatrixCoreTests", dependencies: ["MatrixCore"]),
+        .testTarget(name: "MyelinHTTPClientTests", dependencies: [
+            "MyelinHTTPClient", "MyelinTLS",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], exclude: ["Fixtures"]),
         .testTarget(name: "MyelinTests", dependencies: [
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinServer",
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -4,10 +4,13 @@ import CMbedTLS
 public struct MbedTLSError: Error, Sendable, CustomStringConvertible {
     public let code: Int32
     public let operation: String
+    /// Why the peer's certificate was refused, in mbedTLS's words, when a handshake failed on that.
+    public let verification: String?
 
-    public init(_ code: Int32, _ operation: String) {
+    public init(_ code: Int32, _ operation: String, verification: String? = nil) {
         self.code = code
         self.operation = operation
+        self.verification = verification
     }
 
     public var message: String {
@@ -16,7 +19,11 @@ public struct MbedTLSError: Error, Sendable, CustomStringConvertible {
         return String(decoding: buffer.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self)
     }
 
-    public var description: String { "\(operation) failed: \(message) (-0x\(String(-code, radix: 16)))" }
+    public var description: String {
+        let base = "\(operation) failed: \(message) (-0x\(String(-code, radix: 16)))"
+        guard let verification else { return base }
+        return "\(base): \(verification)"
+    }
 }
 
 /// Runs an mbedTLS call that returns 0 on success.

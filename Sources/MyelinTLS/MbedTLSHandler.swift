@@ -27,6 +27,9 @@ public final class MbedTLSHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private let configuration: MbedTLSConfiguration
     private let serverHostname: String?
+    /// For a client connecting to an IP-literal name: the address (4 or 16 bytes) the certificate must
+    /// list as an iPAddress SAN, because mbedTLS 2.28 only matches DNS names.
+    private let serverIPAddress: [UInt8]?
     private let handshakeTimeout: TimeAmount
     private let logger: Logger
     private var ssl: UnsafeMutablePointer<mbedtls_ssl_context>?
@@ -49,11 +52,14 @@ public final class MbedTLSHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     /// - Parameters:
     ///   - serverHostname: for clients, the name sent as SNI and checked against the certificate
-    ///     (nil for an IP literal, whose certificate check the caller does itself).
-    public init(configuration: MbedTLSConfiguration, serverHostname: String? = nil,
+    ///     (nil for an IP literal: no SNI is sent for those).
+    ///   - serverIPAddress: for clients connecting to an IP literal, its bytes in network order (4 or 16);
+    ///     the handshake fails unless the verified certificate lists it as an iPAddress SAN.
+    public init(configuration: MbedTLSConfiguration, serverHostname: String? = nil, serverIPAddress: [UInt8]? = nil,
                 handshakeTimeout: TimeAmount = .seconds(10), logger: Logger) {
         self.configuration = configuration
         self.serverHostname = serverHostname
+        self.serverIPAddress = serverIPAddress
         self.handshakeTimeout = handshakeTimeout
         self.logger = logger
         self.cipherIn = ByteBuffer()
@@ -162,7 +168,7 @@ public final class MbedTLSHandler: ChannelDuplexHandler, RemovableChannelHandler
             handshakeTimer = nil
             state = .active
             if let alpn = mbedtls_ssl_get_alpn_protocol(ssl) { negotiatedProtocol = String(cString: alpn) }
-            context.fireUserInboundEventTriggered(TLSHandshakeCompleted(negotiatedProtocol: negotiatedProtocol))
+            // Queued writes go out before the event: a handler that writes on the event must come after them.
             let queued = pendingWrites
             pendingWrites = []
             for (buffer, promise) in queued { encrypt(buffer, promise: promise, context: context) }
@@ -170,12 +176,14 @@ public final class MbedTLSHandler: ChannelDuplexHandler, RemovableChannelHandler
                 flushPending = false
                 writeCiphertext(context: context, promise: nil, flush: true)
             }
+            context.fireUserInboundEventTriggered(TLSHandshakeCompleted(negotiatedProtocol: negotiatedProtocol))
             // The last handshake flight and the first request can arrive in one segment.
             if cipherIn.readableBytes > 0 { readPlaintext(context: context) }
         case MBEDTLS_ERR_SSL_WANT_READ, MBEDTLS_ERR_SSL_WANT_WRITE:
             break
         default:
-            fail(context: context, MbedTLSError(rc, "TLS handshake"), detail: verificationDetail())
+            let detail = verificationDetail()
+            fail(context: context, MbedTLSError(rc, "TLS handshake", verification: detail), detail: detail)
         }
     }
 
@@ -320,8 +328,13 @@ public final class MbedTLSHandler: ChannelDuplexHandler, RemovableChannelHandler
         guard flags != 0, flags != UInt32.max else { return nil }
         var buffer = [CChar](repeating: 0, count: 512)
         mbedtls_x509_crt_verify_info(&buffer, buffer.count, "", flags)
-        return String(decoding: buffer.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self)
+        let text = String(decoding: buffer.prefix { $0 != 0 }.map(UInt8.init(bitPattern:)), as: UTF8.self)
             .split(separator: "\n").joined(separator: "; ")
+        // For an IP literal the "CN" mismatch is our iPAddress SAN check: say so.
+        if serverIPAddress != nil, flags & UInt32(MBEDTLS_X509_BADCERT_CN_MISMATCH) != 0 {
+            return text + " (the server's IP address is not among the certificate's iPAddress SANs)"
+        }
+        return text
     }
 
     // MARK: The mbedTLS context
@@ -333,6 +346,20 @@ public final class MbedTLSHandler: ChannelDuplexHandler, RemovableChannelHandler
         try check(mbedtls_ssl_setup(context, configuration.config), "TLS session setup")
         if let serverHostname {
             try check(mbedtls_ssl_set_hostname(context, serverHostname), "setting the server name")
+        }
+        if serverIPAddress != nil {
+            // Runs inside mbedtls_ssl_handshake (this handler is alive and on its event loop) for each
+            // certificate of the chain after mbedTLS's own checks; flagging the leaf makes mbedTLS fail
+            // the handshake with a bad_certificate alert before any request is sent.
+            mbedtls_ssl_set_verify(context, { handlerPointer, certificate, depth, flags in
+                guard let handlerPointer, let certificate, let flags else { return MBEDTLS_ERR_X509_BAD_INPUT_DATA }
+                let handler = Unmanaged<MbedTLSHandler>.fromOpaque(handlerPointer).takeUnretainedValue()
+                if depth == 0, let expected = handler.serverIPAddress,
+                   !certificateListsIPAddress(certificate, expected) {
+                    flags.pointee |= UInt32(MBEDTLS_X509_BADCERT_CN_MISMATCH)
+                }
+                return 0
+            }, Unmanaged.passUnretained(self).toOpaque())
         }
         mbedtls_ssl_set_bio(context, Unmanaged.passUnretained(self).toOpaque(), { handlerPointer, bytes, count in
             guard let handlerPointer, let bytes else { return MBEDTLS_ERR_SSL_INTERNAL_ERROR }
