@@ -44,4 +44,13 @@ public struct HTTPClientConfiguration: Sendable {
     public var tls = TLS()
 
     public init() {}
+
+    /// Checks what can be checked without I/O (the allowlist's CIDR syntax, positive limits), so a
+    /// server refuses a bad configuration at startup rather than at its first outbound request.
+    public func validate() throws(HTTPClientError) {
+        guard maxConnectionsPerDestination > 0, maxResponseBodyBytes >= 0 else {
+            throw HTTPClientError.invalidConfiguration("connection cap and body limit must be positive")
+        }
+        _ = try AddressGuard(allowPrivateAddresses: allowPrivateAddresses, allowedNetworks: allowedPrivateNetworks)
+    }
 }

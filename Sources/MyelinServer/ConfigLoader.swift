@@ -30,6 +30,11 @@ public enum ConfigLoader {
             throw ConfigError(description:
                 "'tls.certificate_path' and 'tls.private_key_path' go together: set both to serve TLS, or neither")
         }
+        do {
+            try config.outboundClientConfiguration.validate()
+        } catch {
+            throw ConfigError(description: "'outbound.allowed_networks': \(error)")
+        }
     }
 
     /// Applies a TOML document. `source` names it in error messages.

@@ -138,6 +138,15 @@ enum ConfigSchema {
         int("tls.port", 0...65_535) { $0.tlsPort = $1 },
         int("tls.handshake_timeout_s", 1...300) { $0.tlsHandshakeTimeoutS = $1 },
 
+        bool("outbound.allow_private_addresses") { $0.outboundAllowPrivateAddresses = $1 },
+        list("outbound.allowed_networks") { $0.outboundAllowedNetworks = $1 },
+        string("outbound.extra_ca_file", { $0.outboundExtraCAFile = $1 }),
+        int("outbound.max_connections_per_destination", 1...64) { $0.outboundMaxConnectionsPerDestination = $1 },
+        int("outbound.connect_timeout_s", 1...300) { $0.outboundConnectTimeoutS = $1 },
+        int("outbound.read_timeout_s", 1...3600) { $0.outboundReadTimeoutS = $1 },
+        int("outbound.total_timeout_s", 1...86_400) { $0.outboundTotalTimeoutS = $1 },
+        int("outbound.max_response_bytes", 1024...(1 << 30)) { $0.outboundMaxResponseBytes = $1 },
+
         string("well_known.client_base_url", { $0.wellKnownClientBaseURL = $1 }, validate: validURLOrEmpty),
         string("well_known.server", { $0.wellKnownServer = $1 },
                validate: { $0.isEmpty ? nil : validServerName($0) }),

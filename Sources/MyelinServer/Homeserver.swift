@@ -4,6 +4,7 @@ import Logging
 import MatrixCore
 import MyelinAccounts
 import MyelinHTTP
+import MyelinHTTPClient
 import MyelinStorage
 import MyelinTLS
 import NIOCore
@@ -112,7 +113,29 @@ public struct HomeserverError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+extension Homeserver {
+    /// The outbound HTTPS client (federation, remote media, URL previews), configured from `[outbound]`.
+    /// Made on demand: it parses the system CA bundle, which a server that never talks out need not hold.
+    public func makeOutboundClient() throws -> HTTPClient {
+        try HTTPClient(configuration: config.outboundClientConfiguration, logger: logger)
+    }
+}
+
 extension MyelinConfig {
+    /// The `[outbound]` section as the HTTP client takes it.
+    public var outboundClientConfiguration: HTTPClientConfiguration {
+        var client = HTTPClientConfiguration()
+        client.allowPrivateAddresses = outboundAllowPrivateAddresses
+        client.allowedPrivateNetworks = outboundAllowedNetworks
+        client.tls.extraCAFile = outboundExtraCAFile.isEmpty ? nil : outboundExtraCAFile
+        client.maxConnectionsPerDestination = outboundMaxConnectionsPerDestination
+        client.connectTimeout = .seconds(Int64(outboundConnectTimeoutS))
+        client.readTimeout = .seconds(Int64(outboundReadTimeoutS))
+        client.totalTimeout = .seconds(Int64(outboundTotalTimeoutS))
+        client.maxResponseBodyBytes = outboundMaxResponseBytes
+        return client
+    }
+
     var accountsSettings: AccountsSettings {
         AccountsSettings(
             serverName: serverName, registrationMode: registrationMode, allowGuests: allowGuests,

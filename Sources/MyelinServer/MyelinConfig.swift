@@ -35,6 +35,15 @@ public struct MyelinConfig: Sendable, Equatable {
     public var tlsPort = 8448
     public var tlsHandshakeTimeoutS = 10
 
+    public var outboundAllowPrivateAddresses = false
+    public var outboundAllowedNetworks: [String] = []
+    public var outboundExtraCAFile = ""
+    public var outboundMaxConnectionsPerDestination = 4
+    public var outboundConnectTimeoutS = 10
+    public var outboundReadTimeoutS = 30
+    public var outboundTotalTimeoutS = 60
+    public var outboundMaxResponseBytes = 10_485_760
+
     public var wellKnownClientBaseURL = ""
     public var wellKnownServer = ""
 

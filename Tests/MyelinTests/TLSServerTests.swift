@@ -2,6 +2,8 @@ import Foundation
 import MatrixCore
 import MyelinServer
 import MyelinTLS
+import MyelinHTTPClient
+import NIOCore
 import Testing
 
 /// The mbedTLS server against real TLS peers on loopback: Python's ssl module and openssl s_client.
@@ -104,5 +106,63 @@ import Testing
             #expect("\(error)".contains("/nonexistent/cert.pem"))
         }
         try await server.database.close()
+    }
+}
+
+@Suite struct OutboundConfigTests {
+    @Test func outboundSectionReachesTheClient() throws {
+        let config = try ConfigLoader.load(path: nil, environment: [
+            "MYELIN_OUTBOUND__ALLOW_PRIVATE_ADDRESSES": "false",
+            "MYELIN_OUTBOUND__ALLOWED_NETWORKS": "192.168.1.0/24,fd00::/8",
+            "MYELIN_OUTBOUND__MAX_CONNECTIONS_PER_DESTINATION": "2",
+        ])
+        let client = config.outboundClientConfiguration
+        #expect(client.allowedPrivateNetworks == ["192.168.1.0/24", "fd00::/8"])
+        #expect(client.maxConnectionsPerDestination == 2)
+        #expect(!client.allowPrivateAddresses)
+        #expect(client.followRedirects == false)
+    }
+
+    @Test func badAllowlistStopsStartup() {
+        #expect(throws: ConfigError.self) {
+            _ = try ConfigLoader.load(path: nil, environment: ["MYELIN_OUTBOUND__ALLOWED_NETWORKS": "10.0.0.0/99"])
+        }
+    }
+}
+
+/// The server's own outbound client against its own TLS listener: the private-address guard, then
+/// verification with an extra CA file once loopback is allowed.
+@Suite struct OutboundClientLoopTests {
+    @Test func guardRefusesLoopbackUntilAllowed() async throws {
+        let (cert, key) = try TLSServerTests.certificate()
+        try await withServer({ config in
+            config.tlsCertificatePath = cert
+            config.tlsPrivateKeyPath = key
+            config.tlsAddress = "127.0.0.1"
+            config.tlsPort = 0
+            config.outboundExtraCAFile = cert
+        }) { server async throws in
+            let port = try #require(server.tlsPort)
+            let url = "https://localhost:\(port)/_matrix/client/versions"
+            let guarded = try server.running.homeserver.makeOutboundClient()
+            do {
+                _ = try await guarded.execute(HTTPClientRequest(url: url))
+                Issue.record("a loopback address was reached with the guard on")
+            } catch let error as HTTPClientError {
+                guard case .addressRefused = error else {
+                    Issue.record("unexpected error \(error)")
+                    return
+                }
+            }
+            await guarded.shutdown()
+
+            var config = server.running.homeserver.config
+            config.outboundAllowedNetworks = ["127.0.0.0/8", "::1/128"]
+            let allowed = try HTTPClient(configuration: config.outboundClientConfiguration)
+            let response = try await allowed.execute(HTTPClientRequest(url: url))
+            #expect(response.status == .ok)
+            #expect(String(buffer: response.body).contains("versions"))
+            await allowed.shutdown()
+        }
     }
 }
