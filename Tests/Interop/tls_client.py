@@ -8,7 +8,10 @@ Usage: tls_client.py MODE PORT CAFILE [ARGS...]; prints what happened and exits 
   bigio TOKEN USER  PUT 1 MB of account data, GET it back on the same connection, compare
   stall SECONDS     TCP connect, send 6 bytes of a ClientHello, expect the server to hang up
                     within SECONDS (its handshake timeout plus slack)
+  hold MARKER       one request, then wait until the file MARKER exists, then another request on the
+                    same connection (a connection that lives across a certificate reload)
 """
+import os
 import json
 import socket
 import ssl
@@ -88,6 +91,20 @@ def main():
         assert status == 200, status
         assert "versions" in json.loads(body)
         print("request ok over %s %s" % (tls.version(), tls.cipher()[0]))
+    elif mode == "hold":
+        marker = sys.argv[4]
+        tls.sendall(request_bytes("GET", "/_matrix/client/versions"))
+        assert reader.response()[0] == 200
+        print("first request ok", flush=True)
+        deadline = time.monotonic() + 60
+        while not os.path.exists(marker):
+            if time.monotonic() > deadline:
+                raise SystemExit("marker never appeared")
+            time.sleep(0.05)
+        tls.sendall(request_bytes("GET", "/_matrix/client/versions"))
+        status, _, _ = reader.response()
+        assert status == 200, status
+        print("second request on the same connection ok")
     elif mode == "keepalive":
         n = int(sys.argv[4])
         for _ in range(n):

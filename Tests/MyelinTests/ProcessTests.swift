@@ -173,3 +173,108 @@ actor AcknowledgedWrites {
     var count: Int { all.count }
     func add(_ type: String, writer: Int, n: Int) { all[type] = (writer, n) }
 }
+
+/// TLS with the real binary: self-signed certificates from the CLI, and SIGHUP reloads.
+@Suite(.serialized) struct TLSProcessTests {
+    func temporaryDirectory() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("myelin-tlsp-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// The SHA-256 fingerprint of the certificate a new connection is shown.
+    func servedFingerprint(port: Int) async throws -> String {
+        let shown = try await runProgram(
+            ["openssl", "s_client", "-connect", "127.0.0.1:\(port)", "-servername", "localhost"], input: "",
+            timeout: .seconds(20))
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        guard let begin = shown.output.range(of: "-----BEGIN CERTIFICATE-----"),
+            let end = shown.output.range(of: "-----END CERTIFICATE-----")
+        else { throw TestFailure("no certificate in s_client output: \(shown.output)") }
+        try String(shown.output[begin.lowerBound..<end.upperBound]).write(
+            toFile: dir + "/served.pem", atomically: true, encoding: .utf8)
+        return try await fingerprint(dir + "/served.pem")
+    }
+
+    func fingerprint(_ path: String) async throws -> String {
+        let result = try await runProgram(["openssl", "x509", "-in", path, "-noout", "-fingerprint", "-sha256"])
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func generateKeysMakesAUsableSelfSignedPair() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let made = try await ServerProcess.run(
+            ["generate-keys", "--tls-cert", dir + "/c.pem", "--tls-key", dir + "/k.pem", "--server-name", "chat.example.org"],
+            dataDir: dir)
+        #expect(made.status == 0, "\(made.output)")
+        let text = try await runProgram(["openssl", "x509", "-in", dir + "/c.pem", "-noout", "-text"])
+        #expect(text.output.contains("DNS:chat.example.org"), "\(text.output)")
+        #expect(text.output.contains("CN = chat.example.org"))
+        let key = try await runProgram(["openssl", "pkey", "-in", dir + "/k.pem", "-noout"])
+        #expect(key.status == 0)
+        let mode = try FileManager.default.attributesOfItem(atPath: dir + "/k.pem")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let again = try await ServerProcess.run(
+            ["generate-keys", "--tls-cert", dir + "/c.pem", "--tls-key", dir + "/k.pem"], dataDir: dir)
+        #expect(again.status != 0)
+        let ip = try await ServerProcess.run(
+            ["generate-keys", "--tls-cert", dir + "/ip.pem", "--tls-key", dir + "/ipk.pem", "--server-name", "192.0.2.7"],
+            dataDir: dir)
+        #expect(ip.status == 0)
+        let ipText = try await runProgram(["openssl", "x509", "-in", dir + "/ip.pem", "-noout", "-text"])
+        #expect(ipText.output.contains("IP Address:192.0.2.7"))
+        let half = try await ServerProcess.run(["generate-keys", "--tls-cert", dir + "/x.pem"], dataDir: dir)
+        #expect(half.status != 0)
+    }
+
+    /// SIGHUP: new connections get the new certificate, an open connection keeps working, and a broken
+    /// file leaves the previous certificate in service.
+    @Test func sighupReloadsWithoutDroppingConnections() async throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for name in ["first", "second"] {
+            let made = try await ServerProcess.run(
+                ["generate-keys", "--tls-cert", dir + "/\(name).pem", "--tls-key", dir + "/\(name)-key.pem"], dataDir: dir)
+            #expect(made.status == 0)
+        }
+        try FileManager.default.copyItem(atPath: dir + "/first.pem", toPath: dir + "/cert.pem")
+        try FileManager.default.copyItem(atPath: dir + "/first-key.pem", toPath: dir + "/key.pem")
+        let tlsPort = try ServerProcess.freePort()
+        let server = try await ServerProcess.start(dataDir: dir, extraEnvironment: [
+            "MYELIN_TLS__CERTIFICATE_PATH": dir + "/cert.pem", "MYELIN_TLS__PRIVATE_KEY_PATH": dir + "/key.pem",
+            "MYELIN_TLS__ADDRESS": "127.0.0.1", "MYELIN_TLS__PORT": String(tlsPort),
+        ])
+        let first = try await fingerprint(dir + "/first.pem")
+        let second = try await fingerprint(dir + "/second.pem")
+        #expect(try await servedFingerprint(port: tlsPort) == first)
+
+        // A connection opened before the reload...
+        let marker = dir + "/go"
+        let holder = Task {
+            try await runProgram([testPython, interopDirectory.appendingPathComponent("tls_client.py").path, "hold",
+                                  String(tlsPort), dir + "/first.pem", marker])
+        }
+        try await Task.sleep(for: .milliseconds(700))
+        for (source, target) in [("second.pem", "cert.pem"), ("second-key.pem", "key.pem")] {
+            try FileManager.default.removeItem(atPath: dir + "/" + target)
+            try FileManager.default.copyItem(atPath: dir + "/" + source, toPath: dir + "/" + target)
+        }
+        server.signal(SIGHUP)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await servedFingerprint(port: tlsPort) == second)
+        // ...still works after it.
+        FileManager.default.createFile(atPath: marker, contents: Data())
+        let held = try await holder.value
+        #expect(held.status == 0, "\(held.output)")
+
+        // A broken file: the reload fails and the current certificate stays.
+        try "not a certificate".write(toFile: dir + "/cert.pem", atomically: true, encoding: .utf8)
+        server.signal(SIGHUP)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await servedFingerprint(port: tlsPort) == second)
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit() == 0)
+    }
+}

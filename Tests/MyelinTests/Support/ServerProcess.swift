@@ -56,12 +56,14 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Starts `myelin serve` and waits until it answers `/versions`.
-    static func start(dataDir: String, port: Int? = nil) async throws -> ServerProcess {
+    static func start(dataDir: String, port: Int? = nil, extraEnvironment: [String: String] = [:]) async throws
+        -> ServerProcess
+    {
         let port = try port ?? freePort()
         let process = Process()
         process.executableURL = binary
         process.arguments = ["serve"]
-        process.environment = environment(dataDir: dataDir, port: port)
+        process.environment = environment(dataDir: dataDir, port: port, extra: extraEnvironment)
         process.currentDirectoryURL = URL(fileURLWithPath: dataDir)
         let output = Pipe()
         process.standardOutput = output
