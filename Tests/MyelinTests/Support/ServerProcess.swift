@@ -114,20 +114,8 @@ final class ServerProcess: @unchecked Sendable {
     /// Runs a `myelin` command to completion and returns its status and combined output.
     static func run(_ arguments: [String], dataDir: String, stdin: String? = nil,
                     extraEnvironment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = environment(dataDir: dataDir, port: 8008, extra: extraEnvironment)
-        process.currentDirectoryURL = URL(fileURLWithPath: dataDir)
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        let input = Pipe()
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let data = await drain(output, until: process)
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try await runProgram(
+            arguments, executable: binary, environment: environment(dataDir: dataDir, port: 8008, extra: extraEnvironment),
+            directory: dataDir, input: stdin)
     }
 }

@@ -1,13 +1,17 @@
 import Foundation
 
-/// Runs a helper program (python3, openssl) to completion, feeding `input`, and returns its status and
-/// combined output. Reading happens off the cooperative pool.
-func runProgram(_ arguments: [String], input: String? = nil, timeout: Duration = .seconds(60)) async throws
+/// Runs a program to completion, feeding `input`, and returns its status and combined output. Without
+/// `executable`, the first argument is looked up on PATH (python3, openssl). Reading happens off the
+/// cooperative pool.
+func runProgram(_ arguments: [String], executable: URL? = nil, environment: [String: String]? = nil,
+                directory: String? = nil, input: String? = nil, timeout: Duration = .seconds(60)) async throws
     -> (status: Int32, output: String)
 {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.executableURL = executable ?? URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
+    if let environment { process.environment = environment }
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let output = Pipe()
     process.standardOutput = output
     process.standardError = output
