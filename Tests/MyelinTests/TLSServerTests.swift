@@ -19,8 +19,11 @@ import Testing
         return (dir + "/cert.pem", dir + "/key.pem")
     }
 
-    func withTLSServer(handshakeTimeout: Int = 10, _ body: (TestServer, Int, String) async throws -> Void) async throws {
-        let (cert, key) = try Self.certificate()
+    /// A test server with a TLS listener on an ephemeral loopback port; `body` gets it, the TLS port and
+    /// the certificate (its own CA).
+    static func withTLSServer(handshakeTimeout: Int = 10, configure: (inout MyelinConfig, String) -> Void = { _, _ in },
+                              _ body: (TestServer, Int, String) async throws -> Void) async throws {
+        let (cert, key) = try certificate()
         try await withServer({ config in
             config.tlsCertificatePath = cert
             config.tlsPrivateKeyPath = key
@@ -28,10 +31,17 @@ import Testing
             config.tlsPort = 0
             config.tlsHandshakeTimeoutS = handshakeTimeout
             config.maxBodyBytes = 2 << 20
+            configure(&config, cert)
         }) { server async throws in
             let port = try #require(server.tlsPort)
             try await body(server, port, cert)
         }
+    }
+
+    func withTLSServer(handshakeTimeout: Int = 10, _ body: (TestServer, Int, String) async throws -> Void)
+        async throws
+    {
+        try await Self.withTLSServer(handshakeTimeout: handshakeTimeout, body)
     }
 
     func python(_ args: [String]) async throws -> (status: Int32, output: String) {
@@ -134,15 +144,8 @@ import Testing
 /// verification with an extra CA file once loopback is allowed.
 @Suite struct OutboundClientLoopTests {
     @Test func guardRefusesLoopbackUntilAllowed() async throws {
-        let (cert, key) = try TLSServerTests.certificate()
-        try await withServer({ config in
-            config.tlsCertificatePath = cert
-            config.tlsPrivateKeyPath = key
-            config.tlsAddress = "127.0.0.1"
-            config.tlsPort = 0
-            config.outboundExtraCAFile = cert
-        }) { server async throws in
-            let port = try #require(server.tlsPort)
+        try await TLSServerTests.withTLSServer(configure: { config, cert in config.outboundExtraCAFile = cert }) {
+            server, port, _ async throws in
             let url = "https://localhost:\(port)/_matrix/client/versions"
             let guarded = try server.running.homeserver.makeOutboundClient()
             do {
