@@ -68,8 +68,10 @@ public struct MatrixResponse: Sendable {
     public var status: HTTPResponse.Status
     public var body: [UInt8]
     public var contentType: String
-    /// Headers beyond Content-Type and CORS (Retry-After, later media headers).
+    /// Headers beyond Content-Type and CORS (Retry-After, media headers).
     public var extraHeaders: [(String, String)] = []
+    /// A body streamed after the headers (media files); when set, `body` is unused.
+    public var streamedBody: StreamedBody?
 
     public init(status: HTTPResponse.Status = .ok, json: JSONValue) {
         self.status = status

@@ -73,10 +73,18 @@ public struct MatrixResponder: HTTPResponder {
         case .notFound: throw MatrixError.unrecognized()
         }
 
-        let body = try await collectBody(&request)
         let address = clientAddress(request, context: context)
         let query = Self.query(of: request)
-        let requester = try await authenticate(request, query: query, auth: route.auth, address: address)
+        let body: ByteBuffer
+        let requester: Requester?
+        if let limit = route.maxBodyBytes {
+            // A large body is read only for a caller who may send it.
+            requester = try await authenticate(request, query: query, auth: route.auth, address: address)
+            body = try await collectBody(&request, limit: limit)
+        } else {
+            body = try await collectBody(&request, limit: settings.maxBodyBytes)
+            requester = try await authenticate(request, query: query, auth: route.auth, address: address)
+        }
         if let action = route.rateLimit {
             let exempt = await rateLimiter.isExempt(user: requester?.userId, address: address)
             if !exempt { try await rateLimiter.consume(action, key: requester?.userId ?? address ?? "unknown") }
@@ -88,14 +96,14 @@ public struct MatrixResponder: HTTPResponder {
         return try await route.handler(call)
     }
 
-    private func collectBody(_ request: inout Request) async throws -> ByteBuffer {
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > settings.maxBodyBytes {
-            throw MatrixError.tooLarge("The request body is larger than \(settings.maxBodyBytes) bytes")
+    private func collectBody(_ request: inout Request, limit: Int) async throws -> ByteBuffer {
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
+            throw MatrixError.tooLarge("The request body is larger than \(limit) bytes")
         }
         do {
-            return try await request.collectBody(upTo: settings.maxBodyBytes)
+            return try await request.collectBody(upTo: limit)
         } catch is NIOTooManyBytesError {
-            throw MatrixError.tooLarge("The request body is larger than \(settings.maxBodyBytes) bytes")
+            throw MatrixError.tooLarge("The request body is larger than \(limit) bytes")
         }
     }
 
@@ -146,6 +154,11 @@ public struct MatrixResponder: HTTPResponder {
         for (name, value) in corsHeaders { headers[name] = value }
         for (name, value) in result.extraHeaders {
             if let field = HTTPField.Name(name) { headers[field] = value }
+        }
+        if let streamed = result.streamedBody {
+            headers[.contentLength] = String(streamed.length)
+            let body = method == .head ? ResponseBody() : ResponseBody(contentLength: streamed.length, streamed.write)
+            return Response(status: result.status, headers: headers, body: body)
         }
         let bytes = method == .head ? [] : result.body
         headers[.contentLength] = String(result.body.count)

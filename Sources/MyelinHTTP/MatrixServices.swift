@@ -1,4 +1,5 @@
 import MyelinAccounts
+import MyelinMedia
 
 /// The services the HTTP handlers call. Handlers stay thin: decode, call one of these, encode.
 public struct MatrixServices: Sendable {
@@ -11,9 +12,11 @@ public struct MatrixServices: Sendable {
     public let sharedSecret: SharedSecretRegistration
     public let registrationTokens: RegistrationTokenAdmin
     public let rateLimiter: RateLimiter
+    public let media: MediaService
 
-    public init(settings: HTTPSettings, accounts: AccountsContext) {
+    public init(settings: HTTPSettings, accounts: AccountsContext, media: MediaService) {
         self.settings = settings
+        self.media = media
         self.accounts = accounts
         let sessions = SessionService(context: accounts)
         self.sessions = sessions
@@ -36,6 +39,7 @@ public struct MatrixServices: Sendable {
         table.add(DeviceRoutes(services: self).routes)
         table.add(AccountDataRoutes(services: self).routes)
         table.add(AdminRoutes(services: self).routes)
+        table.add(MediaRoutes(services: self).routes)
         return table
     }
 }

@@ -25,10 +25,13 @@ public struct Route: Sendable {
     public let auth: AuthRequirement
     /// Rate limit taken before the handler runs (per user when authenticated, else per address).
     public let rateLimit: RateLimitedAction?
+    /// This route's own body limit (uploads); nil: the global `HTTPSettings.maxBodyBytes`. A route with its
+    /// own limit authenticates the caller before reading the body.
+    public let maxBodyBytes: Int?
     public let handler: RouteHandler
 
     public init(_ method: HTTPRequest.Method, _ pattern: String, auth: AuthRequirement = .required,
-                rateLimit: RateLimitedAction? = nil, handler: @escaping RouteHandler) {
+                rateLimit: RateLimitedAction? = nil, maxBodyBytes: Int? = nil, handler: @escaping RouteHandler) {
         self.method = method
         self.pattern = pattern
         self.segments = pattern.split(separator: "/", omittingEmptySubsequences: true).map { part in
@@ -37,6 +40,7 @@ public struct Route: Sendable {
         }
         self.auth = auth
         self.rateLimit = rateLimit
+        self.maxBodyBytes = maxBodyBytes
         self.handler = handler
     }
 

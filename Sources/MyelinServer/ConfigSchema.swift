@@ -175,6 +175,13 @@ enum ConfigSchema {
         number("rate_limit.message_burst", 1...100_000) { $0.messageBurst = $1 },
         list("rate_limit.exempt_users") { $0.rateLimitExemptUsers = $1 },
         list("rate_limit.exempt_addresses") { $0.rateLimitExemptAddresses = $1 },
+
+        int("media.max_upload_bytes", 1024...1_073_741_824) { $0.mediaMaxUploadBytes = $1 },
+        int("media.user_quota_bytes", 0...(1 << 50)) { $0.mediaUserQuotaBytes = $1 },
+        bool("media.freeze_legacy_routes") { $0.mediaFreezeLegacyRoutes = $1 },
+        int("media.pending_media_lifetime_s", 60...31_536_000) { $0.mediaPendingLifetimeS = $1 },
+        int("media.max_pending_per_user", 1...10_000) { $0.mediaMaxPendingPerUser = $1 },
+        int("media.max_thumbnail_pixels", 1_000_000...1_000_000_000) { $0.mediaMaxThumbnailPixels = $1 },
     ]
 
     static let byPath: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: keys.map { ($0.path, $0) })

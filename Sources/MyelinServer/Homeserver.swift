@@ -5,6 +5,7 @@ import MatrixCore
 import MyelinAccounts
 import MyelinHTTP
 import MyelinHTTPClient
+import MyelinMedia
 import MyelinStorage
 import MyelinTLS
 import NIOCore
@@ -33,7 +34,9 @@ public final class Homeserver: Sendable {
             threads: config.passwordHashThreads)
         let accounts = AccountsContext(settings: config.accountsSettings, database: database, hasher: hasher,
                                        clock: clock, logger: logger)
-        let services = MatrixServices(settings: config.httpSettings, accounts: accounts)
+        let media = try await MediaService.open(settings: config.mediaSettings, database: database,
+                                                nowMs: clock.nowMs, logger: logger)
+        let services = MatrixServices(settings: config.httpSettings, accounts: accounts, media: media)
         return Homeserver(config: config, database: database, services: services, logger: logger)
     }
 
@@ -143,6 +146,14 @@ extension MyelinConfig {
             passwordMinLength: passwordMinLength,
             refreshableAccessTokenLifetimeMs: Int64(refreshableAccessTokenLifetimeS) * 1000,
             loginTokenLifetimeMs: Int64(loginTokenLifetimeS) * 1000)
+    }
+
+    var mediaSettings: MediaSettings {
+        MediaSettings(
+            serverName: serverName, directory: mediaDirectory, maxUploadBytes: mediaMaxUploadBytes,
+            userQuotaBytes: mediaUserQuotaBytes == 0 ? nil : Int64(mediaUserQuotaBytes),
+            freezeLegacyRoutes: mediaFreezeLegacyRoutes, pendingLifetimeMs: Int64(mediaPendingLifetimeS) * 1000,
+            maxPendingPerUser: mediaMaxPendingPerUser, maxThumbnailPixels: mediaMaxThumbnailPixels)
     }
 
     var httpSettings: HTTPSettings {

@@ -70,11 +70,21 @@ public struct MyelinConfig: Sendable, Equatable {
     public var rateLimitExemptUsers: [String] = []
     public var rateLimitExemptAddresses: [String] = []
 
+    public var mediaMaxUploadBytes = 52_428_800
+    /// 0: no quota.
+    public var mediaUserQuotaBytes = 1_073_741_824
+    public var mediaFreezeLegacyRoutes = false
+    public var mediaPendingLifetimeS = 86_400
+    public var mediaMaxPendingPerUser = 10
+    public var mediaMaxThumbnailPixels = 32_000_000
+
     public init() {}
 
     public var tlsEnabled: Bool { !tlsCertificatePath.isEmpty && !tlsPrivateKeyPath.isEmpty }
 
     public var resolvedDatabasePath: String { databasePath.isEmpty ? dataDir + "/myelin.sqlite" : databasePath }
+    /// Content files of the media repository.
+    public var mediaDirectory: String { dataDir + "/media" }
     public var resolvedSigningKeyPath: String { signingKeyPath.isEmpty ? dataDir + "/signing.key" : signingKeyPath }
 
     /// SQLite's page cache per connection, from the memory budget: a tenth of the budget shared by the

@@ -4,7 +4,8 @@ import GRDB
 /// Each runs in its own transaction (GRDB's default).
 enum Migrations {
     /// Identifiers in order; the position + 1 is the schema version reported to admins.
-    static let identifiers = ["v1_accounts", "v2_account_data_registration_tokens", "v3_refresh_and_login_tokens"]
+    static let identifiers = ["v1_accounts", "v2_account_data_registration_tokens", "v3_refresh_and_login_tokens",
+                              "v4_media"]
 
     static func makeMigrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -81,6 +82,46 @@ enum Migrations {
                     user_nid INTEGER NOT NULL REFERENCES users(user_nid) ON DELETE CASCADE,
                     expires_ts INTEGER NOT NULL
                 ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("v4_media") { db in
+            // One row per mxc:// URI, local or (later) cached remote. Content is a file named by its SHA-256
+            // (shared by identical uploads); while `status` is 'pending' (created, not yet uploaded) the
+            // content columns are NULL and `expires_ts` says when the unused ID lapses.
+            // `legacy_visible`: uploaded while the unauthenticated /_matrix/media/v3 routes were not frozen.
+            try db.execute(sql: """
+                CREATE TABLE media (
+                    server_name TEXT NOT NULL,
+                    media_id TEXT NOT NULL,
+                    owner_nid INTEGER REFERENCES users(user_nid) ON DELETE SET NULL,
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'complete')),
+                    content_type TEXT,
+                    upload_name TEXT,
+                    sha256 TEXT,
+                    size INTEGER,
+                    created_ts INTEGER NOT NULL,
+                    uploaded_ts INTEGER,
+                    expires_ts INTEGER,
+                    legacy_visible INTEGER NOT NULL DEFAULT 1,
+                    PRIMARY KEY (server_name, media_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX media_by_sha256 ON media(sha256);
+                CREATE INDEX media_by_owner ON media(owner_nid, status);
+                CREATE TABLE media_thumbnails (
+                    server_name TEXT NOT NULL,
+                    media_id TEXT NOT NULL,
+                    width INTEGER NOT NULL,
+                    height INTEGER NOT NULL,
+                    method TEXT NOT NULL,
+                    animated INTEGER NOT NULL,
+                    content_type TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    created_ts INTEGER NOT NULL,
+                    PRIMARY KEY (server_name, media_id, width, height, method, animated),
+                    FOREIGN KEY (server_name, media_id) REFERENCES media(server_name, media_id) ON DELETE CASCADE
+                ) WITHOUT ROWID;
+                CREATE INDEX media_thumbnails_by_sha256 ON media_thumbnails(sha256);
                 """)
         }
         return migrator

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import MatrixCore
+import MyelinStorage
 import Testing
 
 /// The real binary: crash safety, graceful shutdown, and the CLI.
@@ -146,7 +147,7 @@ import Testing
 
         let migrate = try await ServerProcess.run(["migrate"], dataDir: dir)
         #expect(migrate.status == 0, "\(migrate.output)")
-        #expect(migrate.output.contains("schema version 3"))
+        #expect(migrate.output.contains("schema version \(MyelinDatabase.schemaVersion)"))
 
         let version = try await ServerProcess.run(["version"], dataDir: dir)
         #expect(version.output.hasPrefix("myelin "))
