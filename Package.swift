@@ -38,8 +38,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "MyelinMedia", dependencies: [
-            "MatrixCore", "MyelinStorage", "CSodium",
+            "MatrixCore", "MyelinStorage", "CSodium", "MyelinHTTPClient",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -13,10 +13,14 @@ public struct MatrixServices: Sendable {
     public let registrationTokens: RegistrationTokenAdmin
     public let rateLimiter: RateLimiter
     public let media: MediaService
+    /// Nil when URL previews are off (the default): the preview routes are then absent.
+    public let urlPreview: URLPreviewService?
 
-    public init(settings: HTTPSettings, accounts: AccountsContext, media: MediaService) {
+    public init(settings: HTTPSettings, accounts: AccountsContext, media: MediaService,
+                urlPreview: URLPreviewService? = nil) {
         self.settings = settings
         self.media = media
+        self.urlPreview = urlPreview
         self.accounts = accounts
         let sessions = SessionService(context: accounts)
         self.sessions = sessions
@@ -40,6 +44,7 @@ public struct MatrixServices: Sendable {
         table.add(AccountDataRoutes(services: self).routes)
         table.add(AdminRoutes(services: self).routes)
         table.add(MediaRoutes(services: self).routes)
+        if let preview = urlPreview { table.add(URLPreviewRoutes(preview: preview).routes) }
         return table
     }
 }

@@ -35,6 +35,11 @@ public enum ConfigLoader {
         } catch {
             throw ConfigError(description: "'outbound.allowed_networks': \(error)")
         }
+        do {
+            try config.urlPreviewClientConfiguration.validate()
+        } catch {
+            throw ConfigError(description: "'media.url_preview_allowed_networks': \(error)")
+        }
     }
 
     /// Applies a TOML document. `source` names it in error messages.

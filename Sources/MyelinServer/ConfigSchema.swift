@@ -182,6 +182,8 @@ enum ConfigSchema {
         int("media.pending_media_lifetime_s", 60...31_536_000) { $0.mediaPendingLifetimeS = $1 },
         int("media.max_pending_per_user", 1...10_000) { $0.mediaMaxPendingPerUser = $1 },
         int("media.max_thumbnail_pixels", 1_000_000...1_000_000_000) { $0.mediaMaxThumbnailPixels = $1 },
+        bool("media.url_preview_enabled") { $0.mediaURLPreviewEnabled = $1 },
+        list("media.url_preview_allowed_networks") { $0.mediaURLPreviewAllowedNetworks = $1 },
     ]
 
     static let byPath: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: keys.map { ($0.path, $0) })

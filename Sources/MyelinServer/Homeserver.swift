@@ -36,7 +36,13 @@ public final class Homeserver: Sendable {
                                        clock: clock, logger: logger)
         let media = try await MediaService.open(settings: config.mediaSettings, database: database,
                                                 nowMs: clock.nowMs, logger: logger)
-        let services = MatrixServices(settings: config.httpSettings, accounts: accounts, media: media)
+        var preview: URLPreviewService? = nil
+        if config.mediaURLPreviewEnabled {
+            let client = try HTTPClient(configuration: config.urlPreviewClientConfiguration, logger: logger)
+            preview = URLPreviewService(client: client, media: media, nowMs: clock.nowMs)
+        }
+        let services = MatrixServices(settings: config.httpSettings, accounts: accounts, media: media,
+                                      urlPreview: preview)
         return Homeserver(config: config, database: database, services: services, logger: logger)
     }
 
@@ -125,6 +131,21 @@ extension Homeserver {
 }
 
 extension MyelinConfig {
+    /// The client URL previews fetch with: never private addresses (whatever `[outbound]` allows) unless
+    /// `media.url_preview_allowed_networks` names them; redirects followed (pages move), each hop checked.
+    public var urlPreviewClientConfiguration: HTTPClientConfiguration {
+        var client = HTTPClientConfiguration()
+        client.allowPrivateAddresses = false
+        client.allowedPrivateNetworks = mediaURLPreviewAllowedNetworks
+        client.followRedirects = true
+        client.maxRedirects = 3
+        client.maxConnectionsPerDestination = 2
+        client.connectTimeout = .seconds(10)
+        client.totalTimeout = .seconds(20)
+        client.maxResponseBodyBytes = mediaMaxUploadBytes
+        return client
+    }
+
     /// The `[outbound]` section as the HTTP client takes it.
     public var outboundClientConfiguration: HTTPClientConfiguration {
         var client = HTTPClientConfiguration()

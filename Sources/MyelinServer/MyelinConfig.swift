@@ -77,6 +77,8 @@ public struct MyelinConfig: Sendable, Equatable {
     public var mediaPendingLifetimeS = 86_400
     public var mediaMaxPendingPerUser = 10
     public var mediaMaxThumbnailPixels = 32_000_000
+    public var mediaURLPreviewEnabled = false
+    public var mediaURLPreviewAllowedNetworks: [String] = []
 
     public init() {}
 
