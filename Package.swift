@@ -68,6 +68,7 @@ let package = Package(
         ]),
         .target(name: "MyelinServer", dependencies: [
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinTLS", "MyelinHTTPClient", "MyelinMedia",
+            "MyelinThumbnail",
             "CMbedTLS",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -83,6 +84,9 @@ let package = Package(
         ]),
         // libvips stays out of the server process (DESIGN.md): it is linked only here.
         .executableTarget(name: "myelin-thumbnailer", dependencies: ["CVips"]),
+        // The server-side client of myelin-thumbnailer: spawns it and speaks its pipe protocol. No
+        // CVips here, so the server can depend on it without linking libvips.
+        .target(name: "MyelinThumbnail"),
 
         // Figures for closing notes (argon2id cost); see also Benchmarks/idle-rss.sh.
         .executableTarget(name: "myelin-bench", dependencies: ["MatrixCore", "MyelinAccounts", "CSodium"],
@@ -103,6 +107,8 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["Fixtures"]),
+        // Runs the built myelin-thumbnailer (found next to the test bundle) through MyelinThumbnail.
+        .testTarget(name: "MyelinThumbnailTests", dependencies: ["MyelinThumbnail"]),
         .testTarget(name: "MyelinTests", dependencies: [
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinServer", "MyelinMedia",
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -182,6 +182,8 @@ enum ConfigSchema {
         int("media.pending_media_lifetime_s", 60...31_536_000) { $0.mediaPendingLifetimeS = $1 },
         int("media.max_pending_per_user", 1...10_000) { $0.mediaMaxPendingPerUser = $1 },
         int("media.max_thumbnail_pixels", 1_000_000...1_000_000_000) { $0.mediaMaxThumbnailPixels = $1 },
+        bool("media.thumbnails") { $0.mediaThumbnails = $1 },
+        string("media.thumbnailer_path", { $0.mediaThumbnailerPath = $1 }),
         bool("media.url_preview_enabled") { $0.mediaURLPreviewEnabled = $1 },
         list("media.url_preview_allowed_networks") { $0.mediaURLPreviewAllowedNetworks = $1 },
     ]

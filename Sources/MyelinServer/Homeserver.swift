@@ -7,6 +7,7 @@ import MyelinHTTP
 import MyelinHTTPClient
 import MyelinMedia
 import MyelinStorage
+import MyelinThumbnail
 import MyelinTLS
 import NIOCore
 import ServiceLifecycle
@@ -34,8 +35,17 @@ public final class Homeserver: Sendable {
             threads: config.passwordHashThreads)
         let accounts = AccountsContext(settings: config.accountsSettings, database: database, hasher: hasher,
                                        clock: clock, logger: logger)
-        let media = try await MediaService.open(settings: config.mediaSettings, database: database,
+        var media = try await MediaService.open(settings: config.mediaSettings, database: database,
                                                 nowMs: clock.nowMs, logger: logger)
+        if !config.mediaThumbnails {
+            logger.info("thumbnails are turned off (media.thumbnails = false)")
+        } else if let worker = WorkerThumbnailer.locateWorker(configured: config.mediaThumbnailerPath) {
+            media = media.with(thumbnailer: WorkerThumbnailer(
+                client: ThumbnailerClient(workerPath: worker), maxInputPixels: config.mediaMaxThumbnailPixels))
+        } else {
+            logger.warning("myelin-thumbnailer not found; thumbnails are not offered",
+                           metadata: ["hint": "set media.thumbnailer_path"])
+        }
         var preview: URLPreviewService? = nil
         if config.mediaURLPreviewEnabled {
             let client = try HTTPClient(configuration: config.urlPreviewClientConfiguration, logger: logger)

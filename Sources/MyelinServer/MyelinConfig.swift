@@ -77,6 +77,9 @@ public struct MyelinConfig: Sendable, Equatable {
     public var mediaPendingLifetimeS = 86_400
     public var mediaMaxPendingPerUser = 10
     public var mediaMaxThumbnailPixels = 32_000_000
+    public var mediaThumbnails = true
+    /// Empty: `myelin-thumbnailer` beside the server binary, else /usr/lib/myelin/myelin-thumbnailer.
+    public var mediaThumbnailerPath = ""
     public var mediaURLPreviewEnabled = false
     public var mediaURLPreviewAllowedNetworks: [String] = []
 

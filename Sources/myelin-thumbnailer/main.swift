@@ -1,28 +1,38 @@
 import CVips
+import Glibc
 
 // The thumbnailer runs libvips outside the server process (DESIGN.md: its decoders touch untrusted
-// bytes and it maps ~120 shared libraries). The media issue gives it its request protocol; for now it
-// initialises libvips with the low-memory settings and reports the library version, which the
-// packaging checks use to prove the helper links and starts.
+// bytes and it maps ~120 shared libraries). With no arguments it serves the framed protocol in
+// WorkerProtocol.swift on stdin/stdout; the subcommands are for packaging checks, tests and benchmarks.
 guard myelin_vips_init(CommandLine.arguments[0]) == 0 else {
-    FileHandle.standardErrorWrite("myelin-thumbnailer: libvips failed to initialise\n")
+    StandardError.write("myelin-thumbnailer: libvips failed to initialise\n")
     exit(1)
 }
+// Low memory: one worker thread, no operation cache (every request is a different file, so the
+// cache would only hold memory and open files), and loaders marked untrusted by libvips refused.
 vips_concurrency_set(1)
 vips_cache_set_max(0)
-let args = CommandLine.arguments.dropFirst()
-if args.first == "version" || args.first == "--version" {
-    print("libvips \(vips_version(0)).\(vips_version(1)).\(vips_version(2))")
-    vips_shutdown()
-    exit(0)
-}
-FileHandle.standardErrorWrite("usage: myelin-thumbnailer version\n")
-vips_shutdown()
-exit(64)
+vips_cache_set_max_mem(0)
+vips_cache_set_max_files(0)
+vips_block_untrusted_set(1)
+// A server that has gone away must not kill us with SIGPIPE mid-write; the write error ends the loop.
+signal(SIGPIPE, SIG_IGN)
 
-enum FileHandle {
-    static func standardErrorWrite(_ text: String) {
-        var text = text
-        text.withUTF8 { buf in _ = write(2, buf.baseAddress, buf.count) }
-    }
+let args = Array(CommandLine.arguments.dropFirst())
+let status: Int32
+switch args.first {
+case nil, "serve":
+    status = WorkerLoop.run()
+case "version", "--version":
+    print("libvips \(vips_version(0)).\(vips_version(1)).\(vips_version(2))")
+    status = 0
+case "synth":
+    status = SynthImage.run(Array(args.dropFirst()))
+case "bench":
+    status = Benchmark.run(Array(args.dropFirst()))
+default:
+    StandardError.write("usage: myelin-thumbnailer [serve | version | synth ... | bench ...]\n")
+    status = 64
 }
+vips_shutdown()
+exit(status)

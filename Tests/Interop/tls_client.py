@@ -8,8 +8,8 @@ Usage: tls_client.py MODE PORT CAFILE [ARGS...]; prints what happened and exits 
   bigio TOKEN USER  PUT 1 MB of account data, GET it back on the same connection, compare
   stall SECONDS     TCP connect, send 6 bytes of a ClientHello, expect the server to hang up
                     within SECONDS (its handshake timeout plus slack)
-  hold MARKER       one request, then wait until the file MARKER exists, then another request on the
-                    same connection (a connection that lives across a certificate reload)
+  hold MARKER       one request, then create MARKER.ready and wait until MARKER exists, then another
+                    request on the same connection (a connection that lives across a certificate reload)
 """
 import os
 import json
@@ -96,6 +96,7 @@ def main():
         tls.sendall(request_bytes("GET", "/_matrix/client/versions"))
         assert reader.response()[0] == 200
         print("first request ok", flush=True)
+        open(marker + ".ready", "w").close()  # tells the test the connection is up
         deadline = time.monotonic() + 60
         while not os.path.exists(marker):
             if time.monotonic() > deadline:

@@ -180,7 +180,7 @@ import Testing
     }
 
     @Test func thumbnailRouteIsAbsentWithoutAThumbnailer() async throws {
-        try await withServer { server in
+        try await withServer({ $0.mediaThumbnails = false }) { server async throws in
             let alice = try await server.register("alice")
             let id = try await server.uploadedMediaId(MediaSamples.png(100), contentType: "image/png",
                                                       token: alice.accessToken)

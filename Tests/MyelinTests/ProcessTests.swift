@@ -257,7 +257,11 @@ actor AcknowledgedWrites {
             try await runProgram([testPython, interopDirectory.appendingPathComponent("tls_client.py").path, "hold",
                                   String(tlsPort), dir + "/first.pem", marker])
         }
-        try await Task.sleep(for: .milliseconds(700))
+        // Wait until that connection is up (a slow start under load must not see the new certificate).
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !FileManager.default.fileExists(atPath: marker + ".ready"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         for (source, target) in [("second.pem", "cert.pem"), ("second-key.pem", "key.pem")] {
             try FileManager.default.removeItem(atPath: dir + "/" + target)
             try FileManager.default.copyItem(atPath: dir + "/" + source, toPath: dir + "/" + target)
