@@ -72,7 +72,10 @@ public struct MediaService: Sendable {
                     serverName: settings.serverName, mediaId: mediaId, ownerNid: ownerNid, content: content,
                     nowMs: nowMs(), legacyVisible: !settings.freezeLegacyRoutes, quotaBytes: settings.userQuotaBytes)
                 switch outcome {
-                case .stored: return MXCURI(serverName: settings.serverName, mediaId: mediaId)
+                case .stored:
+                    let uri = MXCURI(serverName: settings.serverName, mediaId: mediaId)
+                    pregenerateThumbnails(of: uri, contentType: content.contentType)
+                    return uri
                 case .quotaExceeded(let used): throw quotaError(used: used, adding: content.size)
                 case .idTaken: continue
                 }
@@ -130,6 +133,27 @@ public struct MediaService: Sendable {
             }
         }
         await notifier.announce(Self.key(serverName, mediaId))
+        pregenerateThumbnails(of: MXCURI(serverName: serverName, mediaId: mediaId), contentType: content.contentType)
+    }
+
+    /// Makes the spec's standard sizes of a new image in the background, as Synapse does, so the first
+    /// client to ask does not wait; sizes asked for later are made on demand. A failure only stops the
+    /// series (the on-demand path reports it to whoever asks).
+    func pregenerateThumbnails(of uri: MXCURI, contentType: String?) {
+        guard settings.pregenerateThumbnails, thumbnailer != nil, ContentTypePolicy.essence(of: contentType ?? "").hasPrefix("image/") else { return }
+        let service = self
+        Task.detached(priority: .background) {
+            for spec in ThumbnailSpec.standard {
+                do {
+                    _ = try await service.thumbnail(
+                        serverName: uri.serverName, mediaId: uri.mediaId, width: spec.width, height: spec.height,
+                        method: spec.method, animated: false, access: .authenticated)
+                } catch {
+                    service.logger.debug("no standard thumbnails", metadata: ["media": "\(uri)", "error": "\(error)"])
+                    return
+                }
+            }
+        }
     }
 
     /// The public configuration (`GET /_matrix/client/v1/media/config`).

@@ -18,6 +18,9 @@ public struct MediaSettings: Sendable {
     public var maxThumbnailPixels: Int
     /// The longest a download waits for pending content (`timeout_ms` is clamped to this).
     public var maxDownloadWaitMs: Int
+    /// Make the standard thumbnail sizes of each new image right after upload (Synapse does by default);
+    /// off, every size is made when first asked for.
+    public var pregenerateThumbnails = true
 
     public init(serverName: String, directory: String, maxUploadBytes: Int = 50 << 20,
                 userQuotaBytes: Int64? = 1 << 30, freezeLegacyRoutes: Bool = false,

@@ -1,5 +1,6 @@
 import Foundation
 import MatrixCore
+import MyelinStorage
 import Testing
 
 /// Thumbnails over HTTP made by the real libvips worker (`myelin-thumbnailer`, built beside the tests),
@@ -74,6 +75,36 @@ import Testing
             let small = try await synth("png", 300, 200)
             let fine = try await server.uploadedMediaId(small, contentType: "image/png", token: alice.accessToken)
             #expect(try await thumbnail(server, fine, "width=32&height=32&method=crop", token: alice.accessToken).status == 200)
+        }
+    }
+}
+
+@Suite struct MediaPregeneratedThumbnailTests {
+    /// After an image upload the five standard sizes are made in the background, as Synapse does.
+    @Test func standardSizesAppearAfterUpload() async throws {
+        let png = try await MediaRealThumbnailTests().synth("png", 1000, 800)
+        try await withServer { server async throws in
+            let alice = try await server.register("alice")
+            let mediaId = try await server.uploadedMediaId(png, contentType: "image/png", token: alice.accessToken)
+            let records = MediaRecordStore(database: server.running.homeserver.database)
+            let standard: [(Int, Int, String)] = [(32, 32, "crop"), (96, 96, "crop"), (320, 240, "scale"),
+                                                  (640, 480, "scale"), (800, 600, "scale")]
+            var made = 0
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                made = 0
+                for (width, height, method) in standard {
+                    if try await records.thumbnail(serverName: server.serverName, mediaId: mediaId, width: width,
+                                                   height: height, method: method, animated: false) != nil {
+                        made += 1
+                    }
+                }
+                if made == standard.count { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(made == standard.count)
+            // A non-image gets none, and nothing breaks.
+            _ = try await server.uploadedMediaId(Array("hello".utf8), contentType: "text/plain", token: alice.accessToken)
         }
     }
 }

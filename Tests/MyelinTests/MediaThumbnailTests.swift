@@ -32,9 +32,10 @@ final class CountingThumbnailer: Thumbnailing, @unchecked Sendable {
         logger.logLevel = .critical
         let database = try await MyelinDatabase.open(path: dir + "/db.sqlite", logger: logger)
         let thumbnailer = CountingThumbnailer()
+        var settings = MediaSettings(serverName: "example.org", directory: dir + "/media")
+        settings.pregenerateThumbnails = false  // count on-demand calls only
         let media = try await MediaService.open(
-            settings: MediaSettings(serverName: "example.org", directory: dir + "/media"), database: database,
-            nowMs: { 1_000 }, thumbnailer: thumbnailer, logger: logger)
+            settings: settings, database: database, nowMs: { 1_000 }, thumbnailer: thumbnailer, logger: logger)
         guard let ownerNid = try await AccountStore(database: database).create(
             localpart: "alice", passwordHash: nil, isAdmin: false, isGuest: false, now: 1)?.nid
         else { throw TestFailure("no account") }
