@@ -1,15 +1,29 @@
 import CSodium
 
-/// SHA-256 through libsodium, for content hashes and reference hashes of events.
+/// SHA-256 through libsodium: content and reference hashes of events, token and media hashes.
 public enum SHA256 {
     public static let digestLength = Int(crypto_hash_sha256_BYTES)
 
     public static func hash(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.withUnsafeBytes { hash($0) }
+    }
+
+    /// Over memory the caller owns (a large upload in a ByteBuffer), without copying it first.
+    public static func hash(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         _ = sodium_init()
         var digest = [UInt8](repeating: 0, count: digestLength)
-        _ = bytes.withUnsafeBufferPointer { buffer in
-            crypto_hash_sha256(&digest, buffer.baseAddress, UInt64(buffer.count))
-        }
+        _ = crypto_hash_sha256(&digest, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(bytes.count))
         return digest
+    }
+}
+
+/// Lower-case hexadecimal, as file names and HMACs are written.
+public enum Hex {
+    public static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes { out += [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]] }
+        return String(decoding: out, as: UTF8.self)
     }
 }

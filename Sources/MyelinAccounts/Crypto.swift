@@ -1,4 +1,5 @@
 import CMbedTLS
+import MatrixCore
 import CSodium
 
 /// The few primitives accounts need, from libsodium (random, SHA-256) and mbedTLS (HMAC-SHA1, which
@@ -22,13 +23,7 @@ public enum Crypto {
     }
 
     public static func sha256<Bytes: Collection>(_ input: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
-        ensureInitialized()
-        let data = Array(input)
-        var out = [UInt8](repeating: 0, count: Int(crypto_hash_sha256_BYTES))
-        _ = data.withUnsafeBufferPointer { inBuf in
-            crypto_hash_sha256(&out, inBuf.baseAddress, UInt64(inBuf.count))
-        }
-        return out
+        SHA256.hash(Array(input))
     }
 
     public static func hmacSHA1(key: [UInt8], message: [UInt8]) -> [UInt8] {
@@ -51,14 +46,5 @@ public enum Crypto {
         }
     }
 
-    public static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public static func hex(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
 }

@@ -1,4 +1,4 @@
-import CSodium
+import MatrixCore
 import NIOCore
 
 /// The lower-case hex SHA-256 that names a content file.
@@ -12,14 +12,7 @@ enum ContentHash {
     }
 
     static func hex(of bytes: UnsafeRawBufferPointer) -> String {
-        _ = sodium_init()
-        var digest = [UInt8](repeating: 0, count: Int(crypto_hash_sha256_BYTES))
-        _ = crypto_hash_sha256(&digest, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(bytes.count))
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(digest.count * 2)
-        for byte in digest { out += [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]] }
-        return String(decoding: out, as: UTF8.self)
+        Hex.encode(SHA256.hash(bytes))
     }
 
     /// 64 lower-case hex digits: the only names the store turns into paths.
