@@ -12,6 +12,12 @@ public enum ThumbnailMethod: String, Sendable, CaseIterable {
 public protocol Thumbnailing: Sendable {
     func thumbnail(path: String, width: Int, height: Int, method: ThumbnailMethod, animated: Bool) async throws
         -> (contentType: String, bytes: [UInt8])
+    /// Stops whatever the thumbnailer runs (its worker process) when the server stops.
+    func shutdown() async
+}
+
+extension Thumbnailing {
+    public func shutdown() async {}
 }
 
 /// A thumbnail request brought to one of the sizes the spec suggests servers produce, so the cache holds a

@@ -121,8 +121,14 @@ public final class Homeserver: Sendable {
         let group = ServiceGroup(configuration: .init(
             services: try makeServices(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
-        try await database.close()
+        try await shutdown()
         logger.notice("stopped cleanly")
+    }
+
+    /// After the listeners have stopped: ends the thumbnail worker, flushes and closes the database.
+    public func shutdown() async throws {
+        await services.media.thumbnailer?.shutdown()
+        try await database.close()
     }
 }
 
@@ -241,6 +247,6 @@ public final class RunningHomeserver: Sendable {
     public func stop() async throws {
         await group.triggerGracefulShutdown()
         try await task.value
-        try await homeserver.database.close()
+        try await homeserver.shutdown()
     }
 }

@@ -33,6 +33,10 @@ struct WorkerThumbnailer: Thumbnailing {
         }
     }
 
+    func shutdown() async {
+        await client.shutdown()
+    }
+
     /// Where the worker binary is: the configured path, else beside this executable, else where the
     /// Debian package installs it. Nil when there is none (thumbnails are then not offered).
     static func locateWorker(configured: String) -> String? {

@@ -55,7 +55,7 @@ struct CreateUser: AsyncParsableCommand {
             outcome = .failure(error)
         }
         // Close before reporting, whatever happened: the writer flushes and the WAL is checkpointed.
-        try await server.database.close()
+        try await server.shutdown()
         switch outcome {
         case .success(let message):
             print(message)

@@ -44,7 +44,7 @@ struct Setup: AsyncParsableCommand {
             } catch let error as MatrixError {
                 FileHandleOutput.standardError("could not create the admin: \(error.message)\n")
             }
-            try await server.database.close()
+            try await server.shutdown()
         }
         return result.config
     }

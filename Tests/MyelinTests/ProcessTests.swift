@@ -33,10 +33,13 @@ import Testing
 
         let acknowledged = AcknowledgedWrites()
         // Four concurrent writers, so the kill lands while batches are being committed.
+        // Writers stop on a flag, not by cancellation: cancelling a task inside URLSession's async
+        // `data(for:)` can deadlock swift-corelibs-foundation (its cancellation handler and completion
+        // each wait on the other's lock).
         let writers = (0..<4).map { writer in
             Task {
                 var i = 0
-                while !Task.isCancelled {
+                while await !acknowledged.stopped {
                     let type = "org.test.w\(writer).n\(i)"
                     guard let response = try? await server.client.put(
                         "/_matrix/client/v3/user/\(userId)/account_data/\(type)", ["writer": .int(Int64(writer)), "n": .int(Int64(i))],
@@ -50,7 +53,7 @@ import Testing
         while await acknowledged.count < 200 { try await Task.sleep(for: .milliseconds(5)) }
         server.signal(SIGKILL)
         _ = try await server.waitForExit()
-        for writer in writers { writer.cancel() }
+        await acknowledged.stop()
         for writer in writers { _ = await writer.result }
         let written = await acknowledged.all
         #expect(written.count >= 200)
@@ -171,8 +174,10 @@ import Testing
 
 actor AcknowledgedWrites {
     private(set) var all: [String: (Int, Int)] = [:]
+    private(set) var stopped = false
     var count: Int { all.count }
     func add(_ type: String, writer: Int, n: Int) { all[type] = (writer, n) }
+    func stop() { stopped = true }
 }
 
 /// TLS with the real binary: self-signed certificates from the CLI, and SIGHUP reloads.
