@@ -37,6 +37,10 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Server-side key backups: versions and backed-up room keys (no HTTP here).
+        .target(name: "MyelinKeyBackup", dependencies: ["MatrixCore", "MyelinStorage", "MyelinAccounts"]),
+        // End-to-end encryption keys: device, one-time, fallback and cross-signing keys. No HTTP here.
+        .target(name: "MyelinE2EE", dependencies: ["MatrixCore", "MyelinStorage", "MyelinAccounts"]),
         .target(name: "MyelinMedia", dependencies: [
             "MatrixCore", "MyelinStorage", "CSodium", "MyelinHTTPClient",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -59,7 +63,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "MyelinHTTP", dependencies: [
-            "MatrixCore", "MyelinAccounts", "MyelinStorage", "MyelinTLS", "MyelinMedia",
+            "MatrixCore", "MyelinAccounts", "MyelinStorage", "MyelinTLS", "MyelinMedia", "MyelinKeyBackup", "MyelinE2EE",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -68,7 +72,7 @@ let package = Package(
         ]),
         .target(name: "MyelinServer", dependencies: [
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinTLS", "MyelinHTTPClient", "MyelinMedia",
-            "MyelinThumbnail",
+            "MyelinThumbnail", "MyelinKeyBackup",
             "CMbedTLS",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -110,7 +114,7 @@ let package = Package(
         // Runs the built myelin-thumbnailer (found next to the test bundle) through MyelinThumbnail.
         .testTarget(name: "MyelinThumbnailTests", dependencies: ["MyelinThumbnail"]),
         .testTarget(name: "MyelinTests", dependencies: [
-            "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinServer", "MyelinMedia",
+            "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinServer", "MyelinMedia", "MyelinE2EE",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

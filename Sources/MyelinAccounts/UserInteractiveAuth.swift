@@ -11,6 +11,7 @@ public actor UserInteractiveAuth {
         case deactivate(userNid: Int64)
         case deleteDevices(userNid: Int64)
         case getLoginToken(userNid: Int64)
+        case uploadCrossSigningKeys(userNid: Int64)
     }
 
     /// A finished flow. The session is consumed; what it reserved passes to the caller.

@@ -1,5 +1,8 @@
 import MyelinAccounts
+import MyelinKeyBackup
+import MyelinE2EE
 import MyelinMedia
+import MyelinStorage
 
 /// The services the HTTP handlers call. Handlers stay thin: decode, call one of these, encode.
 public struct MatrixServices: Sendable {
@@ -13,13 +16,19 @@ public struct MatrixServices: Sendable {
     public let registrationTokens: RegistrationTokenAdmin
     public let rateLimiter: RateLimiter
     public let media: MediaService
+    public let keyBackup: KeyBackupService
+    public let keys: KeysService
+    public let crossSigning: CrossSigningService
+    public let signatureUpload: SignatureUploadService
     /// Nil when URL previews are off (the default): the preview routes are then absent.
     public let urlPreview: URLPreviewService?
 
-    public init(settings: HTTPSettings, accounts: AccountsContext, media: MediaService,
-                urlPreview: URLPreviewService? = nil) {
+    public init(settings: HTTPSettings, accounts: AccountsContext, e2eeKeys: E2EEKeyStore, media: MediaService,
+                keyBackup: KeyBackupService, urlPreview: URLPreviewService? = nil,
+                remoteKeys: (any RemoteKeyQuerier)? = nil) {
         self.settings = settings
         self.media = media
+        self.keyBackup = keyBackup
         self.urlPreview = urlPreview
         self.accounts = accounts
         let sessions = SessionService(context: accounts)
@@ -31,6 +40,13 @@ public struct MatrixServices: Sendable {
         self.sharedSecret = SharedSecretRegistration(secret: accounts.settings.sharedSecret, clock: accounts.clock)
         self.registrationTokens = RegistrationTokenAdmin(context: accounts)
         self.rateLimiter = RateLimiter(settings: settings.rateLimits)
+        let deviceListChanges = DeviceListChanges()
+        self.keys = KeysService(context: accounts, store: e2eeKeys, deviceListChanges: deviceListChanges,
+                                remote: remoteKeys)
+        self.crossSigning = CrossSigningService(context: accounts, store: e2eeKeys, sessions: sessions,
+                                                deviceListChanges: deviceListChanges)
+        self.signatureUpload = SignatureUploadService(context: accounts, store: e2eeKeys,
+                                                      deviceListChanges: deviceListChanges)
     }
 
     /// Every route the server answers.
@@ -42,6 +58,8 @@ public struct MatrixServices: Sendable {
         table.add(AccountRoutes(services: self).routes)
         table.add(DeviceRoutes(services: self).routes)
         table.add(AccountDataRoutes(services: self).routes)
+        table.add(KeyBackupRoutes(services: self).routes)
+        table.add(KeysRoutes(services: self).routes)
         table.add(AdminRoutes(services: self).routes)
         table.add(MediaRoutes(services: self).routes)
         if let preview = urlPreview { table.add(URLPreviewRoutes(preview: preview).routes) }

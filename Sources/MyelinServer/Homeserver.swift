@@ -5,6 +5,7 @@ import MatrixCore
 import MyelinAccounts
 import MyelinHTTP
 import MyelinHTTPClient
+import MyelinKeyBackup
 import MyelinMedia
 import MyelinStorage
 import MyelinThumbnail
@@ -51,7 +52,9 @@ public final class Homeserver: Sendable {
             let client = try HTTPClient(configuration: config.urlPreviewClientConfiguration, logger: logger)
             preview = URLPreviewService(client: client, media: media, nowMs: clock.nowMs)
         }
-        let services = MatrixServices(settings: config.httpSettings, accounts: accounts, media: media,
+        let services = MatrixServices(settings: config.httpSettings, accounts: accounts,
+                                      e2eeKeys: E2EEKeyStore(database: database), media: media,
+                                      keyBackup: KeyBackupService(store: KeyBackupStore(database: database)),
                                       urlPreview: preview)
         return Homeserver(config: config, database: database, services: services, logger: logger)
     }

@@ -5,7 +5,7 @@ import GRDB
 enum Migrations {
     /// Identifiers in order; the position + 1 is the schema version reported to admins.
     static let identifiers = ["v1_accounts", "v2_account_data_registration_tokens", "v3_refresh_and_login_tokens",
-                              "v4_media"]
+                              "v4_media", "v5_e2ee_keys", "v6_key_backup"]
 
     static func makeMigrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -122,6 +122,91 @@ enum Migrations {
                     FOREIGN KEY (server_name, media_id) REFERENCES media(server_name, media_id) ON DELETE CASCADE
                 ) WITHOUT ROWID;
                 CREATE INDEX media_thumbnails_by_sha256 ON media_thumbnails(sha256);
+                """)
+        }
+        migrator.registerMigration("v5_e2ee_keys") { db in
+            // End-to-end encryption keys. Device keys, one-time and fallback keys hang off their device
+            // (deleting the device deletes them). JSON columns hold canonical JSON without `unsigned`.
+            // `identity` is the canonical JSON a device key's signature covers: a re-upload must match it.
+            // Signatures uploaded later (cross-signing) live in e2e_signatures; `target_key_id` is a device
+            // ID or a cross-signing public key, `target_device_id` is set for device targets only (a NULL
+            // leaves the device foreign key unchecked).
+            try db.execute(sql: """
+                CREATE TABLE e2e_device_keys (
+                    user_nid INTEGER NOT NULL,
+                    device_id TEXT NOT NULL,
+                    key_json BLOB NOT NULL,
+                    identity BLOB NOT NULL,
+                    PRIMARY KEY (user_nid, device_id),
+                    FOREIGN KEY (user_nid, device_id) REFERENCES devices(user_nid, device_id) ON DELETE CASCADE
+                ) WITHOUT ROWID;
+                CREATE TABLE e2e_one_time_keys (
+                    user_nid INTEGER NOT NULL,
+                    device_id TEXT NOT NULL,
+                    algorithm TEXT NOT NULL,
+                    key_id TEXT NOT NULL,
+                    key_json BLOB NOT NULL,
+                    PRIMARY KEY (user_nid, device_id, algorithm, key_id),
+                    FOREIGN KEY (user_nid, device_id) REFERENCES devices(user_nid, device_id) ON DELETE CASCADE
+                ) WITHOUT ROWID;
+                CREATE TABLE e2e_fallback_keys (
+                    user_nid INTEGER NOT NULL,
+                    device_id TEXT NOT NULL,
+                    algorithm TEXT NOT NULL,
+                    key_id TEXT NOT NULL,
+                    key_json BLOB NOT NULL,
+                    used INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (user_nid, device_id, algorithm),
+                    FOREIGN KEY (user_nid, device_id) REFERENCES devices(user_nid, device_id) ON DELETE CASCADE
+                ) WITHOUT ROWID;
+                CREATE TABLE e2e_cross_signing_keys (
+                    user_nid INTEGER NOT NULL REFERENCES users(user_nid) ON DELETE CASCADE,
+                    usage TEXT NOT NULL CHECK (usage IN ('master', 'self_signing', 'user_signing')),
+                    public_key TEXT NOT NULL,
+                    key_json BLOB NOT NULL,
+                    PRIMARY KEY (user_nid, usage)
+                ) WITHOUT ROWID;
+                CREATE TABLE e2e_signatures (
+                    target_user_nid INTEGER NOT NULL REFERENCES users(user_nid) ON DELETE CASCADE,
+                    target_key_id TEXT NOT NULL,
+                    target_device_id TEXT,
+                    signer_user_id TEXT NOT NULL,
+                    signer_key_id TEXT NOT NULL,
+                    signature TEXT NOT NULL,
+                    PRIMARY KEY (target_user_nid, target_key_id, signer_user_id, signer_key_id),
+                    FOREIGN KEY (target_user_nid, target_device_id)
+                        REFERENCES devices(user_nid, device_id) ON DELETE CASCADE
+                ) WITHOUT ROWID;
+                CREATE INDEX e2e_signatures_by_device ON e2e_signatures(target_user_nid, target_device_id);
+                """)
+        }
+        migrator.registerMigration("v6_key_backup") { db in
+            // Server-side key backups. A deleted version keeps its row (`deleted` = 1) so version numbers,
+            // MAX(version) + 1 per user, never come back; its sessions are removed. `etag` counts changes to
+            // the version's keys. `auth_data` and `session_data` are canonical JSON as the client sent them.
+            try db.execute(sql: """
+                CREATE TABLE key_backup_versions (
+                    user_nid INTEGER NOT NULL REFERENCES users(user_nid) ON DELETE CASCADE,
+                    version INTEGER NOT NULL,
+                    algorithm TEXT NOT NULL,
+                    auth_data BLOB NOT NULL,
+                    etag INTEGER NOT NULL DEFAULT 0,
+                    deleted INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (user_nid, version)
+                ) WITHOUT ROWID;
+                CREATE TABLE key_backup_sessions (
+                    user_nid INTEGER NOT NULL,
+                    version INTEGER NOT NULL,
+                    room_id TEXT NOT NULL,
+                    session_id TEXT NOT NULL,
+                    first_message_index INTEGER NOT NULL,
+                    forwarded_count INTEGER NOT NULL,
+                    is_verified INTEGER NOT NULL,
+                    session_data BLOB NOT NULL,
+                    PRIMARY KEY (user_nid, version, room_id, session_id),
+                    FOREIGN KEY (user_nid, version) REFERENCES key_backup_versions(user_nid, version)
+                        ON DELETE CASCADE
+                ) WITHOUT ROWID;
                 """)
         }
         return migrator
