@@ -275,7 +275,7 @@ actor AcknowledgedWrites {
         try await Task.sleep(for: .milliseconds(500))
         #expect(try await servedFingerprint(port: tlsPort) == second)
         // ...still works after it.
-        FileManager.default.createFile(atPath: marker, contents: Data())
+        _ = FileManager.default.createFile(atPath: marker, contents: Data())
         let held = try await holder.value
         #expect(held.status == 0, "\(held.output)")
 

@@ -169,7 +169,7 @@ import Testing
             let handler = MbedTLSHandler(configuration: Self.serverConfiguration, logger: Self.logger)
             let channel = EmbeddedChannel(handlers: [handler, Sink()])
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 3)).wait()
-            try? channel.writeInbound(ByteBuffer(bytes: input))
+            _ = try? channel.writeInbound(ByteBuffer(bytes: input))
             if !channel.isActive { closedEarly += 1 }
             _ = try? channel.finish()
             // Once the connection is gone, so is its mbedTLS session (the handler frees it on removal).
