@@ -125,19 +125,28 @@ public struct KeyBackupStore: Sendable {
     {
         try await database.write { db in
             guard try Self.isLive(db, userNid: userNid, version: version) else { return nil }
-            var sql = "DELETE FROM key_backup_sessions WHERE user_nid = ? AND version = ?"
-            var arguments: StatementArguments = [userNid, version]
-            if let roomId {
-                sql += " AND room_id = ?"
-                arguments += [roomId]
-            }
-            if let sessionId {
-                sql += " AND session_id = ?"
-                arguments += [sessionId]
-            }
-            try db.execute(sql: sql, arguments: arguments)
+            let (filter, arguments) = Self.scope(userNid: userNid, version: version, roomId: roomId,
+                                                 sessionId: sessionId)
+            try db.execute(sql: "DELETE FROM key_backup_sessions WHERE " + filter, arguments: arguments)
             return try Self.finish(db, userNid: userNid, version: version, changed: db.changesCount > 0)
         }
+    }
+
+    /// The WHERE clause for a whole backup, one room of it, or one session.
+    private static func scope(userNid: Int64, version: Int64, roomId: String?, sessionId: String?)
+        -> (String, StatementArguments)
+    {
+        var filter = "user_nid = ? AND version = ?"
+        var arguments: StatementArguments = [userNid, version]
+        if let roomId {
+            filter += " AND room_id = ?"
+            arguments += [roomId]
+        }
+        if let sessionId {
+            filter += " AND session_id = ?"
+            arguments += [sessionId]
+        }
+        return (filter, arguments)
     }
 
     private static func isLive(_ db: Database, userNid: Int64, version: Int64) throws -> Bool {
@@ -148,19 +157,11 @@ public struct KeyBackupStore: Sendable {
 
     private static func fetchKeys(_ db: Database, userNid: Int64, version: Int64, roomId: String?,
                                   sessionId: String?) throws -> [BackedUpRoomKey] {
-        var sql = """
+        let (filter, arguments) = scope(userNid: userNid, version: version, roomId: roomId, sessionId: sessionId)
+        let sql = """
             SELECT room_id, session_id, first_message_index, forwarded_count, is_verified, session_data
-            FROM key_backup_sessions WHERE user_nid = ? AND version = ?
-            """
-        var arguments: StatementArguments = [userNid, version]
-        if let roomId {
-            sql += " AND room_id = ?"
-            arguments += [roomId]
-        }
-        if let sessionId {
-            sql += " AND session_id = ?"
-            arguments += [sessionId]
-        }
+            FROM key_backup_sessions WHERE
+            """ + " " + filter
         return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
             let data: Data = row["session_data"]
             return BackedUpRoomKey(

@@ -21,10 +21,7 @@ public struct MediaRecordStore: Sendable {
                 let used = try Self.usage(db, ownerNid: ownerNid)
                 if used + content.size > quotaBytes { return .quotaExceeded(usedBytes: used) }
             }
-            let exists = try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM media WHERE server_name = ? AND media_id = ?",
-                arguments: [serverName, mediaId]) ?? false
-            if exists { return .idTaken }
+            if try Self.mediaExists(db, serverName: serverName, mediaId: mediaId) { return .idTaken }
             try db.execute(
                 sql: """
                     INSERT INTO media (server_name, media_id, owner_nid, status, content_type, upload_name, sha256,
@@ -52,10 +49,7 @@ public struct MediaRecordStore: Sendable {
             if pending >= maxPending {
                 return .tooManyPending(earliestExpiryTs: row?["earliest"] ?? nowMs)
             }
-            let exists = try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM media WHERE server_name = ? AND media_id = ?",
-                arguments: [serverName, mediaId]) ?? false
-            if exists { return .idTaken }
+            if try Self.mediaExists(db, serverName: serverName, mediaId: mediaId) { return .idTaken }
             try db.execute(
                 sql: """
                     INSERT INTO media (server_name, media_id, owner_nid, status, created_ts, expires_ts)
@@ -173,6 +167,11 @@ public struct MediaRecordStore: Sendable {
                             thumbnail.method, thumbnail.animated, thumbnail.contentType, thumbnail.sha256,
                             thumbnail.size, thumbnail.createdTs])
         }
+    }
+
+    private static func mediaExists(_ db: Database, serverName: String, mediaId: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM media WHERE server_name = ? AND media_id = ?",
+                          arguments: [serverName, mediaId]) ?? false
     }
 
     private static func usage(_ db: Database, ownerNid: Int64) throws -> Int64 {
