@@ -41,6 +41,11 @@ let package = Package(
         .target(name: "MyelinKeyBackup", dependencies: ["MatrixCore", "MyelinStorage", "MyelinAccounts"]),
         // End-to-end encryption keys: device, one-time, fallback and cross-signing keys. No HTTP here.
         .target(name: "MyelinE2EE", dependencies: ["MatrixCore", "MyelinStorage", "MyelinAccounts"]),
+        // Rooms: the event pipeline, room state, membership, history, aliases, directory. No HTTP here.
+        .target(name: "MyelinRooms", dependencies: [
+            "MatrixCore", "MyelinStorage", "MyelinAccounts",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "MyelinMedia", dependencies: [
             "MatrixCore", "MyelinStorage", "CSodium", "MyelinHTTPClient",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -64,6 +69,7 @@ let package = Package(
         ]),
         .target(name: "MyelinHTTP", dependencies: [
             "MatrixCore", "MyelinAccounts", "MyelinStorage", "MyelinTLS", "MyelinMedia", "MyelinKeyBackup", "MyelinE2EE",
+            "MyelinRooms",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -72,7 +78,7 @@ let package = Package(
         ]),
         .target(name: "MyelinServer", dependencies: [
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinTLS", "MyelinHTTPClient", "MyelinMedia",
-            "MyelinThumbnail", "MyelinKeyBackup",
+            "MyelinThumbnail", "MyelinKeyBackup", "MyelinRooms",
             "CMbedTLS",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -2,6 +2,7 @@ import MyelinAccounts
 import MyelinKeyBackup
 import MyelinE2EE
 import MyelinMedia
+import MyelinRooms
 import MyelinStorage
 
 /// The services the HTTP handlers call. Handlers stay thin: decode, call one of these, encode.
@@ -20,16 +21,18 @@ public struct MatrixServices: Sendable {
     public let keys: KeysService
     public let crossSigning: CrossSigningService
     public let signatureUpload: SignatureUploadService
+    public let rooms: RoomService
     /// Nil when URL previews are off (the default): the preview routes are then absent.
     public let urlPreview: URLPreviewService?
 
     public init(settings: HTTPSettings, accounts: AccountsContext, e2eeKeys: E2EEKeyStore, media: MediaService,
-                keyBackup: KeyBackupService, urlPreview: URLPreviewService? = nil,
+                keyBackup: KeyBackupService, rooms: RoomService, urlPreview: URLPreviewService? = nil,
                 remoteKeys: (any RemoteKeyQuerier)? = nil) {
         self.settings = settings
         self.media = media
         self.keyBackup = keyBackup
         self.urlPreview = urlPreview
+        self.rooms = rooms
         self.accounts = accounts
         let sessions = SessionService(context: accounts)
         self.sessions = sessions
@@ -62,6 +65,11 @@ public struct MatrixServices: Sendable {
         table.add(KeysRoutes(services: self).routes)
         table.add(AdminRoutes(services: self).routes)
         table.add(MediaRoutes(services: self).routes)
+        table.add(RoomCreationRoutes(services: self).routes)
+        table.add(RoomSendRoutes(services: self).routes)
+        table.add(RoomMembershipRoutes(services: self).routes)
+        table.add(RoomReadRoutes(services: self).routes)
+        table.add(RoomDirectoryRoutes(services: self).routes)
         if let preview = urlPreview { table.add(URLPreviewRoutes(preview: preview).routes) }
         return table
     }

@@ -6,6 +6,7 @@ import MyelinAccounts
 import MyelinHTTP
 import MyelinHTTPClient
 import MyelinKeyBackup
+import MyelinRooms
 import MyelinMedia
 import MyelinStorage
 import MyelinThumbnail
@@ -23,9 +24,15 @@ public final class Homeserver: Sendable {
 
     /// Opens (and upgrades) the database and builds the services. `clock` and `passwordParameters` are
     /// for tests; production uses the system clock and the configured argon2id cost.
+    /// `signingKey` is loaded (or created) from `config.resolvedSigningKeyPath` when not given.
     public static func open(config: MyelinConfig, logger: Logger, clock: WallClock = .system,
-                            passwordParameters: PasswordHasher.Parameters? = nil) async throws -> Homeserver {
+                            passwordParameters: PasswordHasher.Parameters? = nil,
+                            signingKey: SigningKey? = nil) async throws -> Homeserver {
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
+        let key = try signingKey ?? SigningKeyFile.loadOrCreate(at: config.resolvedSigningKeyPath).key
+        guard let serverName = try? ServerName(parsing: config.serverName) else {
+            throw HomeserverError("server_name \(config.serverName) is not a valid server name")
+        }
         let database = try await MyelinDatabase.open(
             path: config.resolvedDatabasePath,
             options: DatabaseOptions(busyTimeoutMs: config.databaseBusyTimeoutMs, readers: config.databaseReaders,
@@ -52,10 +59,16 @@ public final class Homeserver: Sendable {
             let client = try HTTPClient(configuration: config.urlPreviewClientConfiguration, logger: logger)
             preview = URLPreviewService(client: client, media: media, nowMs: clock.nowMs)
         }
+        let roomStore = RoomEventStore(database: database)
+        let pipeline = RoomPipeline(
+            store: roomStore, serverName: serverName, signingKey: key,
+            keys: StaticServerKeys([serverName.description: [VerifyKey(key)]]),
+            cacheBytes: config.eventCacheBytes, nowMs: clock.nowMs, logger: logger)
+        let rooms = RoomService(pipeline: pipeline, store: roomStore, settings: config.roomSettings, logger: logger)
         let services = MatrixServices(settings: config.httpSettings, accounts: accounts,
                                       e2eeKeys: E2EEKeyStore(database: database), media: media,
                                       keyBackup: KeyBackupService(store: KeyBackupStore(database: database)),
-                                      urlPreview: preview)
+                                      rooms: rooms, urlPreview: preview)
         return Homeserver(config: config, database: database, services: services, logger: logger)
     }
 
@@ -139,6 +152,13 @@ public final class Homeserver: Sendable {
 public struct HomeserverError: Error, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
+}
+
+extension MyelinConfig {
+    var roomSettings: RoomSettings {
+        RoomSettings(defaultRoomVersion: RoomVersion.named(defaultRoomVersion) ?? .default,
+                     redactionRetentionMs: Int64(redactionRetentionS) * 1000)
+    }
 }
 
 extension Homeserver {

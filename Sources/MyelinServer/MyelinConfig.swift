@@ -83,6 +83,9 @@ public struct MyelinConfig: Sendable, Equatable {
     public var mediaURLPreviewEnabled = false
     public var mediaURLPreviewAllowedNetworks: [String] = []
 
+    public var defaultRoomVersion = "12"
+    public var redactionRetentionS = 604_800
+
     public init() {}
 
     public var tlsEnabled: Bool { !tlsCertificatePath.isEmpty && !tlsPrivateKeyPath.isEmpty }
@@ -95,4 +98,7 @@ public struct MyelinConfig: Sendable, Equatable {
     /// SQLite's page cache per connection, from the memory budget: a tenth of the budget shared by the
     /// writer and the readers.
     public var sqliteCacheKiB: Int { max(512, memoryBudgetMB * 1024 / 10 / (databaseReaders + 1)) }
+
+    /// Parsed room events kept in memory for the pipeline: an eighth of the budget.
+    public var eventCacheBytes: Int { memoryBudgetMB * 1024 * 1024 / 8 }
 }

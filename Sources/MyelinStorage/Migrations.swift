@@ -5,7 +5,7 @@ import GRDB
 enum Migrations {
     /// Identifiers in order; the position + 1 is the schema version reported to admins.
     static let identifiers = ["v1_accounts", "v2_account_data_registration_tokens", "v3_refresh_and_login_tokens",
-                              "v4_media", "v5_e2ee_keys", "v6_key_backup"]
+                              "v4_media", "v5_e2ee_keys", "v6_key_backup", "v7_rooms"]
 
     static func makeMigrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -207,6 +207,127 @@ enum Migrations {
                     FOREIGN KEY (user_nid, version) REFERENCES key_backup_versions(user_nid, version)
                         ON DELETE CASCADE
                 ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("v7_rooms") { db in
+            // Rooms and their events (DESIGN.md "Storage"). Events, (type, state_key) pairs and rooms have
+            // numeric IDs; event_ids also names events that are only referenced (a prev or auth event not
+            // yet fetched), so edges can hold NIDs. `json` is the event as received or built (canonical
+            // bytes); redaction is applied when serving until the pruning job rewrites it. `status`:
+            // 0 accepted, 1 soft-failed, 2 rejected, 3 outlier. Only accepted events have a stream position.
+            // State snapshots are skip-deltas (see StateSnapshotStore): each holds the entries that differ
+            // from its base, and a NULL event_nid removes a key.
+            try db.execute(sql: """
+                CREATE TABLE rooms (
+                    room_nid INTEGER PRIMARY KEY,
+                    room_id TEXT NOT NULL UNIQUE,
+                    room_version TEXT NOT NULL,
+                    current_snapshot_nid INTEGER,
+                    directory_public INTEGER NOT NULL DEFAULT 0,
+                    created_ts INTEGER NOT NULL
+                );
+                CREATE TABLE event_ids (
+                    event_nid INTEGER PRIMARY KEY,
+                    event_id TEXT NOT NULL UNIQUE
+                );
+                CREATE TABLE state_keys (
+                    state_key_nid INTEGER PRIMARY KEY,
+                    type TEXT NOT NULL,
+                    state_key TEXT NOT NULL,
+                    UNIQUE (type, state_key)
+                );
+                CREATE TABLE events (
+                    event_nid INTEGER PRIMARY KEY REFERENCES event_ids(event_nid),
+                    room_nid INTEGER NOT NULL REFERENCES rooms(room_nid),
+                    type TEXT NOT NULL,
+                    state_key_nid INTEGER,
+                    sender TEXT NOT NULL,
+                    depth INTEGER NOT NULL,
+                    origin_server_ts INTEGER NOT NULL,
+                    received_ts INTEGER NOT NULL,
+                    stream_pos INTEGER UNIQUE,
+                    state_before_nid INTEGER,
+                    state_after_nid INTEGER,
+                    replaces_nid INTEGER,
+                    status INTEGER NOT NULL DEFAULT 0,
+                    rejection TEXT,
+                    redacts TEXT,
+                    relates_to TEXT,
+                    rel_type TEXT,
+                    redacted_by INTEGER,
+                    redacted_ts INTEGER,
+                    pruned INTEGER NOT NULL DEFAULT 0,
+                    json BLOB NOT NULL
+                );
+                CREATE INDEX events_timeline ON events(room_nid, stream_pos) WHERE stream_pos IS NOT NULL;
+                CREATE INDEX events_topological ON events(room_nid, depth, stream_pos) WHERE stream_pos IS NOT NULL;
+                CREATE INDEX events_by_ts ON events(room_nid, origin_server_ts) WHERE stream_pos IS NOT NULL;
+                CREATE INDEX events_relations ON events(relates_to, rel_type) WHERE relates_to IS NOT NULL;
+                CREATE INDEX events_redacts ON events(redacts) WHERE redacts IS NOT NULL;
+                CREATE INDEX events_prunable ON events(redacted_ts) WHERE redacted_ts IS NOT NULL AND pruned = 0;
+                CREATE TABLE event_edges (
+                    event_nid INTEGER NOT NULL,
+                    prev_nid INTEGER NOT NULL,
+                    PRIMARY KEY (event_nid, prev_nid)
+                ) WITHOUT ROWID;
+                CREATE INDEX event_edges_by_prev ON event_edges(prev_nid);
+                CREATE TABLE event_auth_edges (
+                    event_nid INTEGER NOT NULL,
+                    auth_nid INTEGER NOT NULL,
+                    PRIMARY KEY (event_nid, auth_nid)
+                ) WITHOUT ROWID;
+                CREATE TABLE forward_extremities (
+                    room_nid INTEGER NOT NULL,
+                    event_nid INTEGER NOT NULL,
+                    PRIMARY KEY (room_nid, event_nid)
+                ) WITHOUT ROWID;
+                CREATE TABLE state_snapshots (
+                    snapshot_nid INTEGER PRIMARY KEY,
+                    room_nid INTEGER NOT NULL,
+                    base_nid INTEGER,
+                    lineage INTEGER NOT NULL
+                );
+                CREATE TABLE state_snapshot_entries (
+                    snapshot_nid INTEGER NOT NULL,
+                    state_key_nid INTEGER NOT NULL,
+                    event_nid INTEGER,
+                    PRIMARY KEY (snapshot_nid, state_key_nid)
+                ) WITHOUT ROWID;
+                CREATE TABLE room_members (
+                    room_nid INTEGER NOT NULL,
+                    user_id TEXT NOT NULL,
+                    membership TEXT NOT NULL,
+                    event_nid INTEGER NOT NULL,
+                    stream_pos INTEGER,
+                    forgotten INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (room_nid, user_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX room_members_by_user ON room_members(user_id, membership);
+                CREATE TABLE event_txns (
+                    user_nid INTEGER NOT NULL,
+                    device_id TEXT NOT NULL,
+                    txn_id TEXT NOT NULL,
+                    event_nid INTEGER NOT NULL,
+                    PRIMARY KEY (user_nid, device_id, txn_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX event_txns_by_event ON event_txns(event_nid);
+                CREATE TABLE room_aliases (
+                    alias TEXT PRIMARY KEY NOT NULL,
+                    room_nid INTEGER NOT NULL REFERENCES rooms(room_nid),
+                    creator TEXT NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX room_aliases_by_room ON room_aliases(room_nid);
+                CREATE TABLE reports (
+                    report_id INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    room_id TEXT,
+                    event_id TEXT,
+                    target_user_id TEXT,
+                    reporter TEXT NOT NULL,
+                    reason TEXT,
+                    score INTEGER,
+                    received_ts INTEGER NOT NULL
+                );
                 """)
         }
         return migrator

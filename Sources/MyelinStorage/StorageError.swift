@@ -4,6 +4,8 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
     case schemaNewerThanBinary(path: String, unknownMigrations: [String])
     case cannotOpen(path: String, reason: String)
     case backupFailed(path: String, reason: String)
+    /// Stored data contradicts itself (a snapshot without its base, say): a bug or a damaged file.
+    case corrupt(String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
             return "cannot open the database \(path): \(reason)"
         case .backupFailed(let path, let reason):
             return "could not back up the database to \(path) before upgrading its schema: \(reason)"
+        case .corrupt(let what):
+            return "the database is inconsistent: \(what)"
         }
     }
 }

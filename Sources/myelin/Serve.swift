@@ -24,7 +24,7 @@ struct Serve: AsyncParsableCommand {
             let (key, created) = try SigningKeyFile.loadOrCreate(at: config.resolvedSigningKeyPath)
             logger.notice("\(created ? "generated" : "loaded") signing key \(key.keyId)",
                           metadata: ["path": "\(config.resolvedSigningKeyPath)"])
-            let server = try await Homeserver.open(config: config, logger: logger)
+            let server = try await Homeserver.open(config: config, logger: logger, signingKey: key)
             logger.notice("Myelin \(CommandSupport.version) serving \(config.serverName)")
             try await server.run()
         } catch {

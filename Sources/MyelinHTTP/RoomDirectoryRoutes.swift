@@ -1,0 +1,8 @@
+import MatrixCore
+import MyelinRooms
+
+struct RoomDirectoryRoutes {
+    let services: MatrixServices
+
+    var routes: [Route] { [] }
+}

@@ -1,0 +1,8 @@
+import MatrixCore
+import MyelinRooms
+
+struct RoomMembershipRoutes {
+    let services: MatrixServices
+
+    var routes: [Route] { [] }
+}

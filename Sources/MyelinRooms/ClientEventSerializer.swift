@@ -1,0 +1,68 @@
+import MatrixCore
+import MyelinStorage
+
+/// Turns stored events into the client-server API's event format (`ClientEvent`): federation fields
+/// dropped, redaction applied (with `unsigned.redacted_because`), `unsigned.prev_content`,
+/// `replaces_state`, `age`, and `transaction_id` for the device that sent the event.
+struct ClientEventSerializer {
+    let store: RoomEventStore
+    let loader: RoomEventLoader
+    let nowMs: Int64
+
+    /// The viewer's device, for `transaction_id`.
+    struct Viewer {
+        let userNid: Int64
+        let deviceId: String
+    }
+
+    func serialize(_ events: [StoredEvent], viewer: Viewer?) async throws -> [JSONObject] {
+        let related = try await store.events(nids: Array(Set(events.flatMap { [$0.redactedBy, $0.replacesNid].compactMap { $0 } })))
+        var txnIds: [Int64: String] = [:]
+        if let viewer {
+            txnIds = try await store.transactionIds(eventNids: events.map(\.nid), userNid: viewer.userNid,
+                                                    deviceId: viewer.deviceId)
+        }
+        var result: [JSONObject] = []
+        result.reserveCapacity(events.count)
+        for event in events {
+            var json = try await format(event, redactedBecause: event.redactedBy.flatMap { related[$0] })
+            var unsigned = json["unsigned"]?.objectValue ?? [:]
+            if let replaced = event.replacesNid.flatMap({ related[$0] }) {
+                let previous = try await format(replaced, redactedBecause: nil, redacted: replaced.redactedBy != nil)
+                unsigned["prev_content"] = previous["content"]
+                unsigned["prev_sender"] = .string(replaced.sender)
+                unsigned["replaces_state"] = .string(replaced.eventId)
+            }
+            if let txn = txnIds[event.nid] { unsigned["transaction_id"] = .string(txn) }
+            json["unsigned"] = .object(unsigned)
+            result.append(json)
+        }
+        return result
+    }
+
+    /// One event without the lookups `serialize` batches.
+    private func format(_ event: StoredEvent, redactedBecause: StoredEvent?, redacted: Bool? = nil) async throws
+        -> JSONObject
+    {
+        let pdu = try await loader.pdu(event)
+        var source = pdu.json
+        let isRedacted = redacted ?? (redactedBecause != nil)
+        if isRedacted { source = Redaction.redact(source, roomVersion: pdu.roomVersion) }
+        var json: JSONObject = [
+            "type": .string(pdu.type), "event_id": .string(pdu.eventId), "sender": .string(pdu.sender),
+            "origin_server_ts": .int(pdu.originServerTs), "content": source["content"] ?? .object([:]),
+        ]
+        if let roomId = pdu.resolvedRoomId { json["room_id"] = .string(roomId) }
+        if let stateKey = pdu.stateKey { json["state_key"] = .string(stateKey) }
+        if pdu.type == "m.room.redaction", !isRedacted, let redacts = pdu.redacts {
+            // Room version 11 moved `redacts` into content; clients of older versions read it at the top.
+            json["redacts"] = .string(redacts)
+        }
+        var unsigned: JSONObject = ["age": .int(max(0, nowMs - pdu.originServerTs))]
+        if let redactedBecause {
+            unsigned["redacted_because"] = .object(try await format(redactedBecause, redactedBecause: nil, redacted: false))
+        }
+        json["unsigned"] = .object(unsigned)
+        return json
+    }
+}

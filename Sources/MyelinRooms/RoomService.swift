@@ -1,0 +1,113 @@
+import Logging
+import MatrixCore
+import MyelinAccounts
+import MyelinStorage
+
+/// The client-facing room operations on top of the pipeline. Handlers call these; each checks what the
+/// spec asks of the caller (membership, power) with the spec's errors, and leaves event validity to
+/// the pipeline's authorisation rules. Other files extend it by area (membership, history, ...).
+public final class RoomService: Sendable {
+    public let pipeline: RoomPipeline
+    public let store: RoomEventStore
+    public let serverName: String
+    public let settings: RoomSettings
+    let nowMs: @Sendable () -> Int64
+    let logger: Logger
+
+    public init(pipeline: RoomPipeline, store: RoomEventStore, settings: RoomSettings = .init(), logger: Logger) {
+        self.pipeline = pipeline
+        self.settings = settings
+        self.store = store
+        self.serverName = pipeline.serverName.description
+        self.nowMs = pipeline.nowMs
+        self.logger = logger
+    }
+
+    // MARK: Looking things up
+
+    /// The room, or 404 `M_NOT_FOUND`.
+    public func room(_ roomId: String) async throws -> RoomRecord {
+        guard let room = try await store.room(id: roomId) else { throw MatrixError.notFound("Unknown room \(roomId)") }
+        return room
+    }
+
+    public func version(of room: RoomRecord) throws -> RoomVersion {
+        guard let version = RoomVersion.named(room.version) else {
+            throw MatrixError("M_UNSUPPORTED_ROOM_VERSION", "Room version \(room.version) is not supported", status: 400)
+        }
+        return version
+    }
+
+    func loader(_ room: RoomRecord) throws -> RoomEventLoader { pipeline.loader(try version(of: room)) }
+
+    /// Events of the room's current state for the given keys (those present).
+    public func currentState(_ room: RoomRecord, _ tuples: [StateTuple]) async throws -> [StateTuple: PDU] {
+        guard let snapshot = room.currentSnapshot else { return [:] }
+        return try await loader(room).events(of: try await store.state(snapshot: snapshot, tuples: tuples))
+    }
+
+    public func currentStateEvent(_ room: RoomRecord, type: String, stateKey: String = "") async throws -> PDU? {
+        let tuple = StateTuple(type: type, stateKey: stateKey)
+        return try await currentState(room, [tuple])[tuple]
+    }
+
+    /// The user's current membership (`.leave` when there is no member event).
+    public func membership(_ room: RoomRecord, _ userId: String) async throws -> Membership {
+        guard let row = try await store.membership(roomNid: room.nid, userId: userId) else { return .leave }
+        return Membership(rawValue: row.membership) ?? .leave
+    }
+
+    /// 403 `M_FORBIDDEN` unless the user is joined to the room.
+    public func requireJoined(_ room: RoomRecord, _ userId: String) async throws {
+        guard try await membership(room, userId) == .join else {
+            throw MatrixError.forbidden("User \(userId) is not in room \(room.roomId)")
+        }
+    }
+
+    /// The room's current power levels (with the creators of v12 rooms).
+    public func powerLevels(_ room: RoomRecord) async throws -> PowerLevels {
+        let tuples = [StateTuple(type: "m.room.power_levels", stateKey: ""), StateTuple(type: "m.room.create", stateKey: "")]
+        let state = try await currentState(room, tuples)
+        return PowerLevels(powerLevelsEvent: state[tuples[0]], createEvent: state[tuples[1]])
+    }
+
+    /// Client-format events (redaction applied, `prev_content`, `transaction_id` for the viewer's device).
+    public func clientEvents(_ events: [StoredEvent], room: RoomRecord, viewer: Requester?) async throws -> [JSONObject] {
+        let serializer = ClientEventSerializer(store: store, loader: try loader(room), nowMs: nowMs())
+        return try await serializer.serialize(
+            events, viewer: viewer.map { .init(userNid: $0.userNid, deviceId: $0.deviceId) })
+    }
+
+    // MARK: Sending
+
+    /// Sends an event as `requester` after the caller-side checks; the pipeline's rules decide the rest.
+    @discardableResult
+    public func send(_ requester: Requester, roomId: String, type: String, stateKey: String? = nil,
+                     content: JSONObject, redacts: String? = nil, txnId: String? = nil) async throws -> SentEvent {
+        let transaction = txnId.map { TransactionKey(userNid: requester.userNid, deviceId: requester.deviceId, txnId: $0) }
+        return try await pipeline.send(
+            roomId: roomId,
+            LocalEvent(type: type, stateKey: stateKey, sender: requester.userId, content: content, redacts: redacts,
+                       transaction: transaction))
+    }
+
+    /// Creates a room: create event, creator's join, the planned state, then invites. Returns the room ID.
+    public func createRoom(_ requester: Requester, _ plan: NewRoom) async throws -> String {
+        let roomId = try await pipeline.createRoom(version: plan.version, creator: requester.userId,
+                                                   content: plan.createContent)
+        try await pipeline.send(roomId: roomId, LocalEvent(
+            type: "m.room.member", stateKey: requester.userId, sender: requester.userId,
+            content: ["membership": "join"]))
+        for event in plan.initialState {
+            try await pipeline.send(roomId: roomId, LocalEvent(
+                type: event.type, stateKey: event.stateKey, sender: requester.userId, content: event.content))
+        }
+        for invitee in plan.invites {
+            var content: JSONObject = ["membership": "invite"]
+            if plan.isDirect { content["is_direct"] = true }
+            try await pipeline.send(roomId: roomId, LocalEvent(
+                type: "m.room.member", stateKey: invitee, sender: requester.userId, content: content))
+        }
+        return roomId
+    }
+}
