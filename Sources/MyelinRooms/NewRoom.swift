@@ -37,3 +37,14 @@ public struct NewRoom: Sendable {
         self.alias = alias
     }
 }
+
+extension NewRoom {
+    /// The room a `/createRoom` plan describes: its events after the create event and the creator's join.
+    public init(_ plan: RoomCreationPlan) {
+        self.init(version: plan.roomVersion, createContent: plan.createContent,
+                  initialState: plan.events.dropFirst(2).map { StateEvent(type: $0.type, stateKey: $0.stateKey,
+                                                                            content: $0.content) },
+                  invites: plan.invites, isDirect: plan.isDirect, publish: plan.visibility == .public,
+                  alias: plan.alias)
+    }
+}

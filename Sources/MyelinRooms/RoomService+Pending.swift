@@ -14,7 +14,4 @@ extension RoomService {
 
     // → RoomService+Aliases.swift
     func validateCanonicalAlias(_ room: RoomRecord, content: JSONObject) async throws {}
-
-    // → ServerACL in MatrixCore
-    static func validateServerACL(_ content: JSONObject) throws {}
 }

@@ -61,7 +61,10 @@ extension RoomService {
         case "m.room.canonical_alias":
             try await validateCanonicalAlias(room, content: content)
         case "m.room.server_acl":
-            try Self.validateServerACL(content)
+            // The rules let any ACL in; refuse one that would shut this server out of its own room.
+            guard try ServerACL(validating: content).allows(serverName: serverName) else {
+                throw MatrixError("M_FORBIDDEN", "This server ACL would ban this server from the room", status: 403)
+            }
         default:
             break
         }
