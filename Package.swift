@@ -121,6 +121,7 @@ let package = Package(
         .testTarget(name: "MyelinThumbnailTests", dependencies: ["MyelinThumbnail"]),
         .testTarget(name: "MyelinTests", dependencies: [
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinServer", "MyelinMedia", "MyelinE2EE",
+            "MyelinRooms",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
