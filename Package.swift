@@ -99,7 +99,11 @@ let package = Package(
         .target(name: "MyelinThumbnail"),
 
         // Figures for closing notes (argon2id cost); see also Benchmarks/idle-rss.sh.
-        .executableTarget(name: "myelin-bench", dependencies: ["MatrixCore", "MyelinAccounts", "CSodium"],
+        .executableTarget(name: "myelin-bench", dependencies: [
+            "MatrixCore", "MyelinAccounts", "MyelinStorage", "MyelinRooms", "CSodium",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
                           path: "Benchmarks/MyelinBench"),
 
         // Requests/s of the outbound HTTP client over one keep-alive connection (see its main.swift).

@@ -7,6 +7,7 @@ import MyelinAccounts
 //   myelin-bench argon2 [ops] [memory_kib] [count]   mean/best time per argon2id hash, peak RSS growth
 //   myelin-bench core [seconds]                       canonical JSON, sign, verify of a typical event
 //   myelin-bench stateres [members] [room_version]    state resolution over a conflicted fork
+//   myelin-bench rooms [members] [messages] [version] database bytes per event and state entry
 
 func argon2(ops: Int, memoryKiB: Int, count: Int) async throws {
     let hasher = PasswordHasher(parameters: .init(opsLimit: ops, memoryKiB: memoryKiB))
@@ -42,7 +43,13 @@ case "stateres":
     let members = args.count > 1 ? Int(args[1]) ?? 10_000 : 10_000
     let version = args.count > 2 ? RoomVersion.named(args[2]) ?? .v11 : .v11
     try await StateResolutionBenchmark.run(members: members, roomVersion: version)
+case "rooms":
+    let members = args.count > 1 ? Int(args[1]) ?? 5_000 : 5_000
+    let messages = args.count > 2 ? Int(args[2]) ?? 20_000 : 20_000
+    let version = args.count > 3 ? RoomVersion.named(args[3]) ?? .default : .default
+    try await RoomStorageBenchmark.run(members: members, messages: messages, version: version)
 default:
-    print("usage: myelin-bench argon2 [ops] [memory_kib] [count] | core [seconds] | stateres [members] [room_version]")
+    print("usage: myelin-bench argon2 [ops] [memory_kib] [count] | core [seconds] | stateres [members] [room_version]"
+        + " | rooms [members] [messages] [room_version]")
     exit(64)
 }

@@ -110,7 +110,8 @@ public final class Homeserver: Sendable {
                 responder: responder, server: .http1(configuration: .init(idleTimeout: idle)),
                 configuration: .init(address: .hostname(config.listenAddress, port: config.listenPort),
                                      serverName: "Myelin"),
-                onServerRunning: announce(.plain), logger: logger)
+                onServerRunning: announce(.plain), logger: logger),
+            RedactionPruner(rooms: services.rooms, logger: logger, interval: .seconds(3600)),
         ]
         if config.tlsEnabled {
             let store: TLSConfigurationStore
