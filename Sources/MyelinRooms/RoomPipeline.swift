@@ -114,7 +114,9 @@ public final class RoomPipeline: Sendable {
             let pdu: PDU
             do {
                 pdu = try EventBuilder.build(draft, roomVersion: version, server: serverName, key: signingKey)
-            } catch {
+            } catch let error as EventFormatError {
+                if case .tooLarge = error.problem { throw MatrixError.tooLarge("The event is too large: \(error)") }
+                if case .tooLong = error.problem { throw MatrixError.tooLarge("A field is too long: \(error)") }
                 throw MatrixError.badJSON("invalid event: \(error)")
             }
             if case .reject(let reason) = AuthRules.check(pdu, state: { stateEvents[$0] }) {

@@ -89,3 +89,23 @@ import Testing
         }
     }
 }
+
+@Suite struct RoomSendLimitTests {
+    @Test func oversizedEventsAndFloatsAreRefused() async throws {
+        try await withServer({ $0.maxBodyBytes = 200_000 }) { server in
+            let alice = try await server.register("alice")
+            let roomId = try await server.createRoom(alice)
+            let big = try await server.send(alice, roomId, ["msgtype": "m.text", "body": .string(String(repeating: "x", count: 70_000))])
+            #expect(big.status == 413)
+            #expect(big.errcode == "M_TOO_LARGE")
+            // Room version 12 uses strict canonical JSON: no floats in events.
+            let float = try await server.send(alice, roomId, ["msgtype": "m.text", "body": "f", "n": .double(1.5)])
+            #expect(float.status == 400)
+            #expect(float.errcode == "M_BAD_JSON")
+            let longType = try await server.send(alice, roomId, type: String(repeating: "t", count: 300))
+            #expect(longType.status == 400)
+            // The room still works.
+            #expect(try await server.send(alice, roomId).status == 200)
+        }
+    }
+}
