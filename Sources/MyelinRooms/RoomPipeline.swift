@@ -39,9 +39,30 @@ public final class RoomPipeline: Sendable {
     /// Creates a room from its create event content; returns the room ID. The rest of the initial
     /// state is sent with `send`.
     public func createRoom(version: RoomVersion, creator: String, content: JSONObject) async throws -> String {
+        // A v12 room ID is the create event's hash: the same creator, content and millisecond would give
+        // the same room again, so a clash moves the timestamp on until the ID is new.
+        var timestamp = nowMs()
+        for _ in 0..<100 {
+            let (roomId, pdu) = try buildCreateEvent(version: version, creator: creator, content: content, ts: timestamp)
+            let created: String? = try await queue.run(roomId) { [self] in
+                guard try await store.room(id: roomId) == nil else { return nil }
+                let room = try await store.createRoom(roomId: roomId, version: version.identifier, nowMs: nowMs())
+                try await persist(pdu, room: room, status: .accepted, stateBefore: room.currentSnapshot,
+                                  currentState: .stateAfterEvent(extremities: [pdu.eventId], memberships: []))
+                return roomId
+            }
+            if let created { return created }
+            timestamp += 1
+        }
+        throw MatrixError("M_UNKNOWN", "Could not find a free room ID", status: 500)
+    }
+
+    private func buildCreateEvent(version: RoomVersion, creator: String, content: JSONObject, ts: Int64) throws
+        -> (String, PDU)
+    {
         var draft: JSONObject = [
             "type": "m.room.create", "state_key": "", "sender": .string(creator), "content": .object(content),
-            "origin_server_ts": .int(nowMs()), "depth": 1, "prev_events": [], "auth_events": [],
+            "origin_server_ts": .int(ts), "depth": 1, "prev_events": [], "auth_events": [],
         ]
         var roomId: String? = nil
         if !version.roomIDFromCreateEvent {
@@ -60,12 +81,7 @@ public final class RoomPipeline: Sendable {
         if case .reject(let reason) = AuthRules.check(pdu, state: { _ in nil }) {
             throw MatrixError.badJSON("the create event is not valid: \(reason)")
         }
-        return try await queue.run(id) { [self] in
-            let room = try await store.createRoom(roomId: id, version: version.identifier, nowMs: nowMs())
-            try await persist(pdu, room: room, status: .accepted, stateBefore: room.currentSnapshot,
-                              currentState: .stateAfterEvent(extremities: [pdu.eventId], memberships: []))
-            return id
-        }
+        return (id, pdu)
     }
 
     @discardableResult

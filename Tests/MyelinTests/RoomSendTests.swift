@@ -109,3 +109,15 @@ import Testing
         }
     }
 }
+
+@Suite struct RoomCreationTests {
+    /// The test clock does not move: identical v12 create events would share a room ID.
+    @Test func identicalRequestsInOneMillisecondMakeDistinctRooms() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            var rooms: Set<String> = []
+            for _ in 0..<3 { rooms.insert(try await server.createRoom(alice, ["room_version": "12"])) }
+            #expect(rooms.count == 3)
+        }
+    }
+}
