@@ -2,8 +2,8 @@ import Foundation
 import MatrixCore
 import Testing
 
-/// Helpers for the room read tests: query strings, leaving, history visibility, and reading event
-/// lists out of responses.
+/// Helpers for the room read tests: query strings, memberships that must succeed, history visibility,
+/// and reading event lists out of responses.
 extension TestServer {
     /// Percent-encodes a query value (filters are JSON).
     static func queryValue(_ text: String) -> String {
@@ -12,10 +12,6 @@ extension TestServer {
 
     static func filterQuery(_ filter: JSONObject) -> String {
         "filter=" + queryValue(String(decoding: CanonicalJSON.encodeLenient(.object(filter)), as: UTF8.self))
-    }
-
-    func leave(_ user: User, _ roomId: String) async throws -> TestResponse {
-        try await client.post(roomPath(roomId, "leave"), [:], token: user.accessToken)
     }
 
     /// Sets `m.room.history_visibility`, failing on a non-200.
@@ -37,7 +33,7 @@ extension TestServer {
     }
 
     func leaveOK(_ user: User, _ roomId: String) async throws {
-        let response = try await leave(user, roomId)
+        let response = try await client.post(roomPath(roomId, "leave"), [:], token: user.accessToken)
         guard response.status == 200 else { throw TestFailure("leave failed: \(response.status) \(response.json)") }
     }
 
