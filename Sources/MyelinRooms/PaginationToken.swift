@@ -1,0 +1,49 @@
+import MatrixCore
+import MyelinStorage
+
+/// A room pagination token (`/messages`, `/context`, `/relations`, `/threads`, `/members?at=`).
+/// `t{depth}_{stream}` names a topological position (see `TimelinePosition`); `s{stream}` a place in
+/// the global event stream, as sync's `prev_batch` does, which resolves to the topological position
+/// of the room's latest event at or before it.
+public enum PaginationToken: Sendable, Hashable, CustomStringConvertible {
+    case topological(TimelinePosition)
+    case stream(Int64)
+
+    /// 400 `M_INVALID_PARAM` for anything else (Synapse refuses unknown tokens with a 400 too).
+    public init(parsing text: String, parameter: String = "from") throws(MatrixError) {
+        let invalid = MatrixError.invalidParam("Invalid pagination token in '\(parameter)'")
+        guard let kind = text.first else { throw invalid }
+        let body = text.dropFirst()
+        switch kind {
+        case "t":
+            let parts = body.split(separator: "_", omittingEmptySubsequences: false)
+            guard parts.count == 2, let depth = Self.number(parts[0]), let stream = Self.number(parts[1]) else {
+                throw invalid
+            }
+            self = .topological(TimelinePosition(depth: depth, stream: stream))
+        case "s":
+            guard let stream = Self.number(body) else { throw invalid }
+            self = .stream(stream)
+        default:
+            throw invalid
+        }
+    }
+
+    /// A non-negative decimal without sign or leading junk.
+    private static func number(_ text: Substring) -> Int64? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            return nil
+        }
+        return Int64(text)
+    }
+
+    public var description: String {
+        switch self {
+        case .topological(let position): "t\(position.depth)_\(position.stream)"
+        case .stream(let stream): "s\(stream)"
+        }
+    }
+
+    /// The token for a topological position.
+    public static func at(_ position: TimelinePosition) -> String { PaginationToken.topological(position).description }
+}
