@@ -30,7 +30,24 @@ extension RoomService {
             return existing.eventId
         }
         try await validateStateContent(room, type: type, stateKey: stateKey, content: content)
-        return try await send(requester, roomId: roomId, type: type, stateKey: stateKey, content: content).eventId
+        let eventId = try await send(requester, roomId: roomId, type: type, stateKey: stateKey, content: content).eventId
+        if type == "m.room.guest_access", stateKey.isEmpty, content["guest_access"]?.stringValue != "can_join" {
+            try await removeGuests(room)
+        }
+        return eventId
+    }
+
+    /// Guests may stay only while `m.room.guest_access` is `can_join`; when it changes, the server makes
+    /// its guest members leave (client-server API, "Guest access").
+    private func removeGuests(_ room: RoomRecord) async throws {
+        for guest in try await store.joinedGuests(roomNid: room.nid, serverName: serverName) {
+            do {
+                try await pipeline.send(roomId: room.roomId, LocalEvent(
+                    type: "m.room.member", stateKey: guest, sender: guest, content: ["membership": "leave"]))
+            } catch {
+                logger.warning("could not remove guest \(guest) from \(room.roomId): \(error)")
+            }
+        }
     }
 
     /// `PUT /rooms/{roomId}/redact/{eventId}/{txnId}`: the sender of the event, or anyone with the

@@ -304,6 +304,13 @@ import Testing
             let forget = try await server.membership(guest, roomId, "forget")
             #expect(forget.status == 403)
             #expect(forget.errcode == "M_GUEST_ACCESS_FORBIDDEN")
+
+            // Turning guest access off makes joined guests leave.
+            #expect(try await server.join(guest, roomId).status == 200)
+            #expect(try await server.putState(alice, roomId, type: "m.room.guest_access",
+                                              ["guest_access": "forbidden"]).status == 200)
+            #expect(try await server.currentMembership(roomId, guest.userId) == "leave")
+            #expect(try await server.currentMembership(roomId, alice.userId) == "join")
         }
     }
 }
