@@ -12,9 +12,6 @@ extension RoomService {
         throw MatrixError.unrecognized("membership through the state API is not wired yet")
     }
 
-    // → RoomService+Aliases.swift
-    func validateCanonicalAlias(_ room: RoomRecord, content: JSONObject) async throws {}
-
     // → ServerACL in MatrixCore
     static func validateServerACL(_ content: JSONObject) throws {}
 }
