@@ -17,6 +17,8 @@ public struct RoomSummary: Sendable, Equatable {
     public let roomType: String?
     /// `m.room.encryption`'s algorithm, if the room is encrypted.
     public let encryption: String?
+    /// For a `restricted` or `knock_restricted` room, the rooms whose members may join.
+    public let allowedRoomIds: [String]
 
     /// The state keys a summary reads.
     public static let stateTuples: [StateTuple] = [
@@ -44,6 +46,14 @@ public struct RoomSummary: Sendable, Equatable {
         guestCanJoin = content("m.room.guest_access")?["guest_access"]?.stringValue == "can_join"
         roomType = content("m.room.create")?["type"]?.stringValue
         encryption = nonEmpty(content("m.room.encryption")?["algorithm"])
+        var allowed: [String] = []
+        if joinRule == "restricted" || joinRule == "knock_restricted",
+            case .array(let conditions)? = content("m.room.join_rules")?["allow"] {
+            for case .object(let condition) in conditions where condition["type"]?.stringValue == "m.room_membership" {
+                if let room = condition["room_id"]?.stringValue, !allowed.contains(room) { allowed.append(room) }
+            }
+        }
+        allowedRoomIds = allowed
     }
 
     /// The plain-text topic: `topic`, else the `text/plain` representation in `m.topic` (a
@@ -73,11 +83,12 @@ public struct RoomSummary: Sendable, Equatable {
         return json
     }
 
-    /// The `RoomSummary` fields: the chunk plus the room version and encryption.
+    /// The `RoomSummary` fields: the chunk plus the room version, encryption and allowed rooms.
     public var summaryJSON: JSONObject {
         var json = chunkJSON
         json["room_version"] = .string(roomVersion)
         if let encryption { json["encryption"] = .string(encryption) }
+        if !allowedRoomIds.isEmpty { json["allowed_room_ids"] = .array(allowedRoomIds.map(JSONValue.string)) }
         return json
     }
 

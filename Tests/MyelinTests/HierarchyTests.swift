@@ -91,6 +91,28 @@ import Testing
         }
     }
 
+    @Test func restrictedRoomsShowToMembersOfTheAllowedRooms() async throws {
+        try await withServer { server in
+            let tree = try await makeTree(server)
+            let members = try await server.newRoom(tree.alice, ["preset": "private_chat", "name": "Members only"])
+            try await server.putStateOK(tree.alice, members, type: "m.room.join_rules", [
+                "join_rule": "restricted", "allow": [["type": "m.room_membership", "room_id": .string(tree.space)]],
+            ])
+            try await server.putStateOK(tree.alice, tree.space, type: "m.space.child", stateKey: members,
+                                        ["via": .array([.string(server.serverName)]), "order": "d"])
+            #expect(!roomIds(try await hierarchy(server, tree.bob, tree.space)).contains(members))
+            let root = try await hierarchy(server, tree.bob, members)
+            #expect(root.status == 403)
+            try await server.joinOK(tree.bob, tree.space)
+            let response = try await hierarchy(server, tree.bob, tree.space, "?max_depth=1")
+            #expect(roomIds(response).last == members)
+            let entry = try #require(response.json["rooms"]?.arrayValue?.last)
+            #expect(entry["join_rule"]?.stringValue == "restricted")
+            #expect(entry["allowed_room_ids"] == .array([.string(tree.space)]))
+            #expect(entry["num_joined_members"]?.intValue == 1)
+        }
+    }
+
     @Test func depthSuggestedAndPagination() async throws {
         try await withServer { server in
             let tree = try await makeTree(server)
