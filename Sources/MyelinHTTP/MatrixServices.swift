@@ -70,6 +70,9 @@ public struct MatrixServices: Sendable {
         table.add(RoomMembershipRoutes(services: self).routes)
         table.add(RoomReadRoutes(services: self).routes)
         table.add(RoomDirectoryRoutes(services: self).routes)
+        table.add(RoomUpgradeRoutes(services: self).routes)
+        table.add(ReportRoutes(services: self).routes)
+        table.add(SpaceHierarchyRoutes(services: self).routes)
         if let preview = urlPreview { table.add(URLPreviewRoutes(preview: preview).routes) }
         return table
     }

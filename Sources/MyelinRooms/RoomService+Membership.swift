@@ -289,7 +289,7 @@ extension RoomService {
         } catch {
             throw MatrixError.invalidParam("Invalid room alias \(text): \(error.description)")
         }
-        guard let roomId = try await store.roomIdForAlias(text) else {
+        guard let roomId = try await store.aliases.alias(text)?.roomId else {
             throw MatrixError.notFound("Room alias \(text) not found")
         }
         return roomId

@@ -93,11 +93,17 @@ public final class RoomService: Sendable {
 
     /// Creates a room: create event, creator's join, the planned state, then invites. Returns the room ID.
     public func createRoom(_ requester: Requester, _ plan: NewRoom) async throws -> String {
+        // A taken alias must refuse the request before any room exists.
+        if let alias = plan.alias { try await requireAliasAvailable(alias) }
         let roomId = try await pipeline.createRoom(version: plan.version, creator: requester.userId,
                                                    content: plan.createContent)
         try await pipeline.send(roomId: roomId, LocalEvent(
             type: "m.room.member", stateKey: requester.userId, sender: requester.userId,
             content: ["membership": "join"]))
+        // Before the initial state, which may name it in m.room.canonical_alias.
+        if let alias = plan.alias {
+            try await createAlias(requester, alias: alias, roomId: roomId, checkMembership: false)
+        }
         for event in plan.initialState {
             try await pipeline.send(roomId: roomId, LocalEvent(
                 type: event.type, stateKey: event.stateKey, sender: requester.userId, content: event.content))
@@ -108,6 +114,7 @@ public final class RoomService: Sendable {
             try await pipeline.send(roomId: roomId, LocalEvent(
                 type: "m.room.member", stateKey: invitee, sender: requester.userId, content: content))
         }
+        if plan.publish { try await publishRoom(roomId: roomId, public: true) }
         return roomId
     }
 }

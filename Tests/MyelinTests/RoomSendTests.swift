@@ -121,3 +121,32 @@ import Testing
         }
     }
 }
+
+@Suite struct RoomCreationAliasTests {
+    @Test func aliasNameAndVisibilityAreApplied() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let bob = try await server.register("bob")
+            let roomId = try await server.createRoom(alice, ["room_alias_name": "lounge", "visibility": "public",
+                                                             "preset": "public_chat", "name": "Lounge"])
+            let alias = "#lounge:\(server.serverName)"
+            let resolved = try await server.client.get("/_matrix/client/v3/directory/room/\(TestServer.segment(alias))",
+                                                       token: bob.accessToken)
+            #expect(resolved.json["room_id"]?.stringValue == roomId)
+            let canonical = try await server.client.get(server.roomPath(roomId, "state/m.room.canonical_alias/"),
+                                                        token: alice.accessToken)
+            #expect(canonical.json["alias"]?.stringValue == alias)
+            let listed = try await server.client.get("/_matrix/client/v3/publicRooms", token: bob.accessToken)
+            #expect(listed.json["chunk"]?.arrayValue?.contains { $0["room_id"]?.stringValue == roomId } == true)
+            #expect(try await server.join(bob, alias).status == 200)
+            // The alias is taken now: a second room with it is refused and not created.
+            let before = try await server.client.get("/_matrix/client/v3/joined_rooms", token: alice.accessToken)
+            let taken = try await server.client.post("/_matrix/client/v3/createRoom", ["room_alias_name": "lounge"],
+                                                     token: alice.accessToken)
+            #expect(taken.status == 400)
+            #expect(taken.errcode == "M_ROOM_IN_USE")
+            let after = try await server.client.get("/_matrix/client/v3/joined_rooms", token: alice.accessToken)
+            #expect(after.json == before.json)
+        }
+    }
+}

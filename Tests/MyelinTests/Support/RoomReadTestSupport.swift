@@ -22,11 +22,6 @@ extension TestServer {
     }
 
     /// Joins, failing on a non-200.
-    func joinOK(_ user: User, _ roomId: String) async throws {
-        let response = try await join(user, roomId)
-        guard response.status == 200 else { throw TestFailure("join failed: \(response.status) \(response.json)") }
-    }
-
     func inviteOK(_ inviter: User, _ roomId: String, _ invitee: User) async throws {
         let response = try await invite(inviter, roomId, invitee.userId)
         guard response.status == 200 else { throw TestFailure("invite failed: \(response.status) \(response.json)") }
