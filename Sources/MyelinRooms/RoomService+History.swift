@@ -25,14 +25,7 @@ extension RoomService {
         let room = try await room(roomId)
         let access = try await readAccess(room, requester.userId)
         let visibility = try await visibilityFilter(room, userId: requester.userId, access: access)
-        var from: TimelinePosition
-        if let token = request.from {
-            from = try await position(of: token, in: room)
-        } else if request.direction == .backward {
-            from = try await store.latestPosition(roomNid: room.nid) ?? .start
-        } else {
-            from = .start
-        }
+        var from = try await startPosition(request.from, direction: request.direction, in: room)
         let start = request.from?.description ?? PaginationToken.at(from)
         var to = try await request.to.asyncMap { try await position(of: $0, in: room) }
         // Nothing after a departed user's leave is theirs to see: stop there rather than scan it.
@@ -136,6 +129,14 @@ extension RoomService {
             try await visibility.mask([event]) == [true]
         else { throw MatrixError.notFound("Event not found") }
         return event
+    }
+
+    /// Where a page starts: the client's token, else the end of the room going backwards or its start going forwards.
+    func startPosition(_ token: PaginationToken?, direction: TimelineDirection, in room: RoomRecord) async throws
+        -> TimelinePosition
+    {
+        if let token { return try await position(of: token, in: room) }
+        return direction == .backward ? try await store.latestPosition(roomNid: room.nid) ?? .start : .start
     }
 
     func position(of token: PaginationToken, in room: RoomRecord) async throws -> TimelinePosition {

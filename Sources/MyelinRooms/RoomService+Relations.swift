@@ -17,14 +17,7 @@ extension RoomService {
         let access = try await readAccess(room, requester.userId)
         let visibility = try await visibilityFilter(room, userId: requester.userId, access: access)
         _ = try await visibleEvent(eventId, in: room, visibility: visibility)
-        var from: TimelinePosition
-        if let token = request.from {
-            from = try await position(of: token, in: room)
-        } else if request.direction == .backward {
-            from = try await store.latestPosition(roomNid: room.nid) ?? .start
-        } else {
-            from = .start
-        }
+        let from = try await startPosition(request.from, direction: request.direction, in: room)
         let to = try await request.to.asyncMap { try await position(of: $0, in: room) }
         let levels = request.recurse == true ? Self.relationRecursionDepth : 1
         let page = try await TimelineScan.collect(
