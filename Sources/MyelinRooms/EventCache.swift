@@ -26,6 +26,13 @@ actor EventCache {
         return entry.pdu
     }
 
+    /// Several at once: one hop onto the actor instead of one per event.
+    func get(_ eventIds: [String]) -> [String: PDU] {
+        var found: [String: PDU] = [:]
+        for id in eventIds { if let pdu = get(id) { found[id] = pdu } }
+        return found
+    }
+
     func put(_ pdu: PDU, jsonBytes: Int) {
         let cost = jsonBytes * 3 + 200
         guard cost <= capacityBytes / 4, entries[pdu.eventId] == nil else { return }

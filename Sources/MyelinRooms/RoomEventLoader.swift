@@ -38,8 +38,9 @@ struct RoomEventLoader: StateResolutionLookup {
     func events(of state: [StateTuple: String]) async throws -> [StateTuple: PDU] {
         var result: [StateTuple: PDU] = [:]
         var missing: [(StateTuple, String)] = []
+        let cached = await cache.get(Array(state.values))
         for (tuple, id) in state {
-            if let cached = await cache.get(id) { result[tuple] = cached } else { missing.append((tuple, id)) }
+            if let pdu = cached[id] { result[tuple] = pdu } else { missing.append((tuple, id)) }
         }
         if !missing.isEmpty {
             let stored = try await store.events(ids: missing.map(\.1))

@@ -89,13 +89,22 @@ public final class RoomPipeline: Sendable {
     /// are 403 `M_FORBIDDEN` with the rule's reason.
     public func send(roomId: String, _ event: LocalEvent) async throws -> SentEvent {
         try await queue.run(roomId) { [self] in
-            guard let room = try await store.room(id: roomId), let version = RoomVersion.named(room.version),
-                let current = room.currentSnapshot
+            // One read for everything; the state keys are asked for as room version 11 would need them,
+            // which covers what every version's rules may ask (v11 adds the create event and
+            // restricted-join authorisers to the rest).
+            let create = StateTuple(type: "m.room.create", stateKey: "")
+            let probe = PDU(eventId: "", roomVersion: .v11, json: [
+                "type": .string(event.type), "sender": .string(event.sender), "content": .object(event.content),
+                "state_key": event.stateKey.map(JSONValue.string) ?? .null,
+            ])
+            guard let context = try await store.sendContext(
+                roomId: roomId, transaction: event.transaction,
+                tuples: AuthRules.authStateTuples(for: probe) + [create]),
+                let version = RoomVersion.named(context.room.version), let current = context.room.currentSnapshot
             else { throw MatrixError.notFound("Unknown room \(roomId)") }
-            if let txn = event.transaction, let earlier = try await store.transactionEvent(txn) {
-                return SentEvent(eventId: earlier, streamPos: nil, isNew: false)
-            }
-            let extremities = try await store.forwardExtremities(roomNid: room.nid)
+            let room = context.room
+            if let earlier = context.earlierEvent { return SentEvent(eventId: earlier, streamPos: nil, isNew: false) }
+            let extremities = context.extremities
             let prevs = Array(extremities.prefix(EventFormat.maxPrevEvents))
             var draft: JSONObject = [
                 "type": .string(event.type), "room_id": .string(roomId), "sender": .string(event.sender),
@@ -114,8 +123,8 @@ public final class RoomPipeline: Sendable {
             }
             let draftPDU = PDU(eventId: "", roomVersion: version, json: draft)
             let tuples = AuthRules.authStateTuples(for: draftPDU)
-            let create = StateTuple(type: "m.room.create", stateKey: "")
-            let stateIds = try await store.state(snapshot: current, tuples: tuples + [create])
+            var stateIds: [StateTuple: String] = [:]
+            for tuple in tuples + [create] { stateIds[tuple] = context.state[tuple] }
             let loader = loader(version)
             let stateEvents = try await loader.events(of: stateIds)
             let authIds = tuples.compactMap { stateIds[$0] }

@@ -5,24 +5,22 @@ import MatrixCore
 enum NumericIDs {
     /// The NID of `eventId`, allocating one when `create` (an event may be named before it is known).
     static func event(_ db: Database, _ eventId: String, create: Bool) throws -> Int64? {
-        if let nid = try Int64.fetchOne(db, sql: "SELECT event_nid FROM event_ids WHERE event_id = ?",
+        if let nid = try Int64.fetchOne(db.cachedStatement(sql: "SELECT event_nid FROM event_ids WHERE event_id = ?"),
                                         arguments: [eventId]) {
             return nid
         }
         guard create else { return nil }
-        try db.execute(sql: "INSERT INTO event_ids (event_id) VALUES (?)", arguments: [eventId])
+        try db.cachedStatement(sql: "INSERT INTO event_ids (event_id) VALUES (?)").execute(arguments: [eventId])
         return db.lastInsertedRowID
     }
 
     static func stateKey(_ db: Database, _ tuple: StateTuple, create: Bool) throws -> Int64? {
-        if let nid = try Int64.fetchOne(
-            db, sql: "SELECT state_key_nid FROM state_keys WHERE type = ? AND state_key = ?",
+        if let nid = try Int64.fetchOne(db.cachedStatement(sql: "SELECT state_key_nid FROM state_keys WHERE type = ? AND state_key = ?"),
             arguments: [tuple.type, tuple.stateKey]) {
             return nid
         }
         guard create else { return nil }
-        try db.execute(sql: "INSERT INTO state_keys (type, state_key) VALUES (?, ?)",
-                       arguments: [tuple.type, tuple.stateKey])
+        try db.cachedStatement(sql: "INSERT INTO state_keys (type, state_key) VALUES (?, ?)").execute(arguments: [tuple.type, tuple.stateKey])
         return db.lastInsertedRowID
     }
 

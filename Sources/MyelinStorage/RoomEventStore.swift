@@ -16,11 +16,10 @@ public struct RoomEventStore: Sendable {
     /// Registers a room: its row and the empty state its first event starts from.
     public func createRoom(roomId: String, version: String, nowMs: Int64) async throws -> RoomRecord {
         try await database.write { db in
-            try db.execute(sql: "INSERT INTO rooms (room_id, room_version, created_ts) VALUES (?, ?, ?)",
-                           arguments: [roomId, version, nowMs])
+            try db.cachedStatement(sql: "INSERT INTO rooms (room_id, room_version, created_ts) VALUES (?, ?, ?)").execute(arguments: [roomId, version, nowMs])
             let nid = db.lastInsertedRowID
             let root = try StateSnapshots.createRoot(db, roomNid: nid)
-            try db.execute(sql: "UPDATE rooms SET current_snapshot_nid = ? WHERE room_nid = ?", arguments: [root, nid])
+            try db.cachedStatement(sql: "UPDATE rooms SET current_snapshot_nid = ? WHERE room_nid = ?").execute(arguments: [root, nid])
             return RoomRecord(nid: nid, roomId: roomId, version: version, currentSnapshot: root, directoryPublic: false)
         }
     }
@@ -36,11 +35,12 @@ public struct RoomEventStore: Sendable {
     static func room(_ db: Database, where condition: String, _ value: some DatabaseValueConvertible)
         throws -> RoomRecord?
     {
+        // Callers pass a handful of fixed conditions, so the prepared statements are worth keeping.
         try Row.fetchOne(
-            db, sql: """
+            db.cachedStatement(sql: """
                 SELECT room_nid, room_id, room_version, current_snapshot_nid, directory_public FROM rooms
                 WHERE \(condition)
-                """, arguments: [value]
+                """), arguments: [value]
         ).map { row in
             RoomRecord(nid: row["room_nid"], roomId: row["room_id"], version: row["room_version"],
                        currentSnapshot: row["current_snapshot_nid"], directoryPublic: row["directory_public"])
@@ -70,21 +70,23 @@ public struct RoomEventStore: Sendable {
             redactedBy: row["redacted_by"], relatesTo: row["relates_to"], relType: row["rel_type"], json: [UInt8](json))
     }
 
-    /// Events matching an SQL condition on `e`/`i`, in the order given.
+    /// Events matching an SQL condition on `e`/`i`, in the order given. `cached` keeps the prepared
+    /// statement for reuse: only for SQL that does not vary between calls (no inlined lists).
     static func events(_ db: Database, where condition: String, arguments: StatementArguments = [],
-                       orderBy: String = "", limit: Int? = nil) throws -> [StoredEvent] {
+                       orderBy: String = "", limit: Int? = nil, cached: Bool = false) throws -> [StoredEvent] {
         var sql = "SELECT \(eventColumns) \(eventJoins) WHERE \(condition)"
         if !orderBy.isEmpty { sql += " ORDER BY \(orderBy)" }
         if let limit { sql += " LIMIT \(limit)" }
+        if cached { return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(storedEvent) }
         return try Row.fetchAll(db, sql: sql, arguments: arguments).map(storedEvent)
     }
 
     public func event(id eventId: String) async throws -> StoredEvent? {
-        try await database.read { db in try Self.events(db, where: "i.event_id = ?", arguments: [eventId]).first }
+        try await database.read { db in try Self.events(db, where: "i.event_id = ?", arguments: [eventId], cached: true).first }
     }
 
     public func event(nid: Int64) async throws -> StoredEvent? {
-        try await database.read { db in try Self.events(db, where: "e.event_nid = ?", arguments: [nid]).first }
+        try await database.read { db in try Self.events(db, where: "e.event_nid = ?", arguments: [nid], cached: true).first }
     }
 
     /// The stored events among `ids`, by ID.
@@ -118,22 +120,25 @@ public struct RoomEventStore: Sendable {
 
     /// The room's forward extremities, deepest first.
     public func forwardExtremities(roomNid: Int64) async throws -> [StoredEvent] {
-        try await database.read { db in
-            try Self.events(
-                db, where: "e.event_nid IN (SELECT event_nid FROM forward_extremities WHERE room_nid = ?)",
-                arguments: [roomNid], orderBy: "e.depth DESC, e.event_nid DESC")
-        }
+        try await database.read { db in try Self.forwardExtremities(db, roomNid: roomNid) }
+    }
+
+    static func forwardExtremities(_ db: Database, roomNid: Int64) throws -> [StoredEvent] {
+        try events(db, where: "e.event_nid IN (SELECT event_nid FROM forward_extremities WHERE room_nid = ?)",
+                   arguments: [roomNid], orderBy: "e.depth DESC, e.event_nid DESC", cached: true)
     }
 
     /// The event a device sent with this transaction ID, if any.
     public func transactionEvent(_ key: TransactionKey) async throws -> String? {
-        try await database.read { db in
-            try String.fetchOne(
-                db, sql: """
-                    SELECT i.event_id FROM event_txns t JOIN event_ids i ON i.event_nid = t.event_nid
-                    WHERE t.user_nid = ? AND t.device_id = ? AND t.txn_id = ?
-                    """, arguments: [key.userNid, key.deviceId, key.txnId])
-        }
+        try await database.read { db in try Self.transactionEvent(db, key) }
+    }
+
+    static func transactionEvent(_ db: Database, _ key: TransactionKey) throws -> String? {
+        try String.fetchOne(
+            db.cachedStatement(sql: """
+                SELECT i.event_id FROM event_txns t JOIN event_ids i ON i.event_nid = t.event_nid
+                WHERE t.user_nid = ? AND t.device_id = ? AND t.txn_id = ?
+                """), arguments: [key.userNid, key.deviceId, key.txnId])
     }
 
     /// The transaction ID the given device sent these events with, for `unsigned.transaction_id`.
@@ -160,17 +165,19 @@ public struct RoomEventStore: Sendable {
 
     /// The given keys of a snapshot (those present).
     public func state(snapshot: Int64, tuples: [StateTuple]) async throws -> [StateTuple: String] {
-        try await database.read { db in
-            let keys = try NumericIDs.stateKeyNids(db, tuples)
-            if keys.isEmpty { return [:] }
-            return try Self.stateIds(db, try StateSnapshots.lookup(db, snapshot, keys: Array(keys.values)))
-        }
+        try await database.read { db in try Self.state(db, snapshot: snapshot, tuples: tuples) }
+    }
+
+    static func state(_ db: Database, snapshot: Int64, tuples: [StateTuple]) throws -> [StateTuple: String] {
+        let keys = try NumericIDs.stateKeyNids(db, tuples)
+        if keys.isEmpty { return [:] }
+        return try stateIds(db, try StateSnapshots.lookup(db, snapshot, keys: Array(keys.values)))
     }
 
     /// A snapshot's state keys of one type (all members, say), as state key → event ID.
     public func state(snapshot: Int64, type: String) async throws -> [String: String] {
         try await database.read { db in
-            let keys = try Int64.fetchAll(db, sql: "SELECT state_key_nid FROM state_keys WHERE type = ?",
+            let keys = try Int64.fetchAll(db.cachedStatement(sql: "SELECT state_key_nid FROM state_keys WHERE type = ?"),
                                           arguments: [type])
             // Loading the whole snapshot is cheaper than a huge IN list when most keys are of this type.
             let state = keys.count > 200
@@ -221,7 +228,7 @@ public struct RoomEventStore: Sendable {
     /// A user's current membership of a room and the event that set it.
     public func membership(roomNid: Int64, userId: String) async throws -> (membership: String, eventNid: Int64)? {
         try await database.read { db in
-            try Row.fetchOne(db, sql: "SELECT membership, event_nid FROM room_members WHERE room_nid = ? AND user_id = ?",
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT membership, event_nid FROM room_members WHERE room_nid = ? AND user_id = ?"),
                              arguments: [roomNid, userId]).map { ($0["membership"], $0["event_nid"]) }
         }
     }
@@ -241,7 +248,7 @@ public struct RoomEventStore: Sendable {
     public func members(roomNid: Int64, membership: String) async throws -> [String: Int64] {
         try await database.read { db in
             var result: [String: Int64] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT user_id, event_nid FROM room_members WHERE room_nid = ? AND membership = ?",
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT user_id, event_nid FROM room_members WHERE room_nid = ? AND membership = ?"),
                                         arguments: [roomNid, membership]) {
                 result[row["user_id"]] = row["event_nid"]
             }
@@ -252,14 +259,13 @@ public struct RoomEventStore: Sendable {
     /// Hides a left room from the user (`/forget`); a later membership change shows it again.
     public func forget(roomNid: Int64, userId: String) async throws {
         try await database.write { db in
-            try db.execute(sql: "UPDATE room_members SET forgotten = 1 WHERE room_nid = ? AND user_id = ?",
-                           arguments: [roomNid, userId])
+            try db.cachedStatement(sql: "UPDATE room_members SET forgotten = 1 WHERE room_nid = ? AND user_id = ?").execute(arguments: [roomNid, userId])
         }
     }
 
     public func isForgotten(roomNid: Int64, userId: String) async throws -> Bool {
         try await database.read { db in
-            try Bool.fetchOne(db, sql: "SELECT forgotten FROM room_members WHERE room_nid = ? AND user_id = ?",
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT forgotten FROM room_members WHERE room_nid = ? AND user_id = ?"),
                               arguments: [roomNid, userId]) ?? false
         }
     }
@@ -289,7 +295,7 @@ public struct RoomEventStore: Sendable {
         }
         var streamPos: Int64? = nil
         if write.status == .accepted {
-            streamPos = (try Int64.fetchOne(db, sql: "SELECT MAX(stream_pos) FROM events") ?? 0) + 1
+            streamPos = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(stream_pos) FROM events")) ?? 0) + 1
         }
         try db.execute(
             sql: """
@@ -304,12 +310,11 @@ public struct RoomEventStore: Sendable {
                         write.relType, Data(write.json)])
         for prev in Set(write.prevEvents) {
             guard let prevNid = try NumericIDs.event(db, prev, create: true) else { continue }
-            try db.execute(sql: "INSERT INTO event_edges (event_nid, prev_nid) VALUES (?, ?)", arguments: [nid, prevNid])
+            try db.cachedStatement(sql: "INSERT INTO event_edges (event_nid, prev_nid) VALUES (?, ?)").execute(arguments: [nid, prevNid])
         }
         for auth in Set(write.authEvents) {
             guard let authNid = try NumericIDs.event(db, auth, create: true) else { continue }
-            try db.execute(sql: "INSERT INTO event_auth_edges (event_nid, auth_nid) VALUES (?, ?)",
-                           arguments: [nid, authNid])
+            try db.cachedStatement(sql: "INSERT INTO event_auth_edges (event_nid, auth_nid) VALUES (?, ?)").execute(arguments: [nid, authNid])
         }
         if let txn = write.transaction {
             try db.execute(
@@ -333,11 +338,9 @@ public struct RoomEventStore: Sendable {
                         AND redacted_by IS NULL
                     """, arguments: [nid, write.receivedTs, target, write.roomNid])
         }
-        if let earlier = try Int64.fetchOne(
-            db, sql: "SELECT event_nid FROM events WHERE redacts = ? AND room_nid = ? AND status = 0 LIMIT 1",
+        if let earlier = try Int64.fetchOne(db.cachedStatement(sql: "SELECT event_nid FROM events WHERE redacts = ? AND room_nid = ? AND status = 0 LIMIT 1"),
             arguments: [write.eventId, write.roomNid]) {
-            try db.execute(sql: "UPDATE events SET redacted_by = ?, redacted_ts = ? WHERE event_nid = ?",
-                           arguments: [earlier, write.receivedTs, nid])
+            try db.cachedStatement(sql: "UPDATE events SET redacted_by = ?, redacted_ts = ? WHERE event_nid = ?").execute(arguments: [earlier, write.receivedTs, nid])
         }
     }
 
@@ -352,14 +355,12 @@ public struct RoomEventStore: Sendable {
             extremities = newExtremities
             memberships = changes
             if let stateAfter {
-                try db.execute(sql: "UPDATE rooms SET current_snapshot_nid = ? WHERE room_nid = ?",
-                               arguments: [stateAfter, write.roomNid])
+                try db.cachedStatement(sql: "UPDATE rooms SET current_snapshot_nid = ? WHERE room_nid = ?").execute(arguments: [stateAfter, write.roomNid])
             }
         case .resolved(let newExtremities, let changes, let changedMembers):
             extremities = newExtremities
             memberships = changedMembers
-            guard let current = try Int64.fetchOne(
-                db, sql: "SELECT current_snapshot_nid FROM rooms WHERE room_nid = ?", arguments: [write.roomNid])
+            guard let current = try Int64.fetchOne(db.cachedStatement(sql: "SELECT current_snapshot_nid FROM rooms WHERE room_nid = ?"), arguments: [write.roomNid])
             else { throw StorageError.corrupt("room \(write.roomNid) has no current state") }
             var nidChanges: [Int64: Int64?] = [:]
             for (tuple, eventId) in changes {
@@ -367,14 +368,12 @@ public struct RoomEventStore: Sendable {
                 nidChanges[key] = try eventId.flatMap { try NumericIDs.event(db, $0, create: true) }
             }
             let snapshot = try StateSnapshots.derive(db, roomNid: write.roomNid, from: current, changes: nidChanges)
-            try db.execute(sql: "UPDATE rooms SET current_snapshot_nid = ? WHERE room_nid = ?",
-                           arguments: [snapshot, write.roomNid])
+            try db.cachedStatement(sql: "UPDATE rooms SET current_snapshot_nid = ? WHERE room_nid = ?").execute(arguments: [snapshot, write.roomNid])
         }
-        try db.execute(sql: "DELETE FROM forward_extremities WHERE room_nid = ?", arguments: [write.roomNid])
+        try db.cachedStatement(sql: "DELETE FROM forward_extremities WHERE room_nid = ?").execute(arguments: [write.roomNid])
         for extremity in Set(extremities) {
             guard let extremityNid = try NumericIDs.event(db, extremity, create: true) else { continue }
-            try db.execute(sql: "INSERT INTO forward_extremities (room_nid, event_nid) VALUES (?, ?)",
-                           arguments: [write.roomNid, extremityNid])
+            try db.cachedStatement(sql: "INSERT INTO forward_extremities (room_nid, event_nid) VALUES (?, ?)").execute(arguments: [write.roomNid, extremityNid])
         }
         for member in memberships {
             guard let memberNid = try NumericIDs.event(db, member.eventId, create: true) else { continue }

@@ -16,14 +16,12 @@ enum StateSnapshots {
 
     /// The empty snapshot a room's state starts from.
     static func createRoot(_ db: Database, roomNid: Int64) throws -> Int64 {
-        try db.execute(sql: "INSERT INTO state_snapshots (room_nid, base_nid, lineage) VALUES (?, NULL, 0)",
-                       arguments: [roomNid])
+        try db.cachedStatement(sql: "INSERT INTO state_snapshots (room_nid, base_nid, lineage) VALUES (?, NULL, 0)").execute(arguments: [roomNid])
         return db.lastInsertedRowID
     }
 
     private static func link(_ db: Database, _ nid: Int64) throws -> Link {
-        guard let row = try Row.fetchOne(
-            db, sql: "SELECT base_nid, lineage FROM state_snapshots WHERE snapshot_nid = ?", arguments: [nid])
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT base_nid, lineage FROM state_snapshots WHERE snapshot_nid = ?"), arguments: [nid])
         else { throw StorageError.corrupt("state snapshot \(nid) does not exist") }
         return Link(nid: nid, base: row["base_nid"], lineage: row["lineage"])
     }
@@ -102,8 +100,7 @@ enum StateSnapshots {
             }
         }
         for (key, event) in changes { delta[key] = .some(event) }
-        try db.execute(sql: "INSERT INTO state_snapshots (room_nid, base_nid, lineage) VALUES (?, ?, ?)",
-                       arguments: [roomNid, links[baseIndex].nid, lineage])
+        try db.cachedStatement(sql: "INSERT INTO state_snapshots (room_nid, base_nid, lineage) VALUES (?, ?, ?)").execute(arguments: [roomNid, links[baseIndex].nid, lineage])
         let snapshot = db.lastInsertedRowID
         let insert = try db.cachedStatement(
             sql: "INSERT INTO state_snapshot_entries (snapshot_nid, state_key_nid, event_nid) VALUES (?, ?, ?)")
