@@ -46,6 +46,11 @@ let package = Package(
             "MatrixCore", "MyelinStorage", "MyelinAccounts",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // /sync: stream tokens, the notifier that wakes waiting requests, the response.
+        .target(name: "MyelinSync", dependencies: [
+            "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinRooms",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "MyelinMedia", dependencies: [
             "MatrixCore", "MyelinStorage", "CSodium", "MyelinHTTPClient",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -69,7 +74,7 @@ let package = Package(
         ]),
         .target(name: "MyelinHTTP", dependencies: [
             "MatrixCore", "MyelinAccounts", "MyelinStorage", "MyelinTLS", "MyelinMedia", "MyelinKeyBackup", "MyelinE2EE",
-            "MyelinRooms",
+            "MyelinRooms", "MyelinSync",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -78,7 +83,7 @@ let package = Package(
         ]),
         .target(name: "MyelinServer", dependencies: [
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinTLS", "MyelinHTTPClient", "MyelinMedia",
-            "MyelinThumbnail", "MyelinKeyBackup", "MyelinRooms",
+            "MyelinThumbnail", "MyelinKeyBackup", "MyelinRooms", "MyelinSync",
             "CMbedTLS",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOPosix", package: "swift-nio"),

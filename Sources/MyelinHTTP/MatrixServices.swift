@@ -3,6 +3,7 @@ import MyelinKeyBackup
 import MyelinE2EE
 import MyelinMedia
 import MyelinRooms
+import MyelinSync
 import MyelinStorage
 
 /// The services the HTTP handlers call. Handlers stay thin: decode, call one of these, encode.
@@ -22,17 +23,19 @@ public struct MatrixServices: Sendable {
     public let crossSigning: CrossSigningService
     public let signatureUpload: SignatureUploadService
     public let rooms: RoomService
+    public let sync: SyncService
     /// Nil when URL previews are off (the default): the preview routes are then absent.
     public let urlPreview: URLPreviewService?
 
     public init(settings: HTTPSettings, accounts: AccountsContext, e2eeKeys: E2EEKeyStore, media: MediaService,
-                keyBackup: KeyBackupService, rooms: RoomService, urlPreview: URLPreviewService? = nil,
+                keyBackup: KeyBackupService, rooms: RoomService, sync: SyncService, urlPreview: URLPreviewService? = nil,
                 remoteKeys: (any RemoteKeyQuerier)? = nil) {
         self.settings = settings
         self.media = media
         self.keyBackup = keyBackup
         self.urlPreview = urlPreview
         self.rooms = rooms
+        self.sync = sync
         self.accounts = accounts
         let sessions = SessionService(context: accounts)
         self.sessions = sessions
@@ -65,6 +68,7 @@ public struct MatrixServices: Sendable {
         table.add(KeysRoutes(services: self).routes)
         table.add(AdminRoutes(services: self).routes)
         table.add(MediaRoutes(services: self).routes)
+        table.add(SyncRoutes(services: self).routes)
         table.add(RoomCreationRoutes(services: self).routes)
         table.add(RoomSendRoutes(services: self).routes)
         table.add(RoomMembershipRoutes(services: self).routes)

@@ -7,6 +7,7 @@ import MyelinHTTP
 import MyelinHTTPClient
 import MyelinKeyBackup
 import MyelinRooms
+import MyelinSync
 import MyelinMedia
 import MyelinStorage
 import MyelinThumbnail
@@ -68,7 +69,9 @@ public final class Homeserver: Sendable {
         let services = MatrixServices(settings: config.httpSettings, accounts: accounts,
                                       e2eeKeys: E2EEKeyStore(database: database), media: media,
                                       keyBackup: KeyBackupService(store: KeyBackupStore(database: database)),
-                                      rooms: rooms, urlPreview: preview)
+                                      rooms: rooms,
+                                      sync: SyncService(rooms: rooms, accountData: accounts.accountData, logger: logger),
+                                      urlPreview: preview)
         return Homeserver(config: config, database: database, services: services, logger: logger)
     }
 
@@ -112,6 +115,7 @@ public final class Homeserver: Sendable {
                                      serverName: "Myelin"),
                 onServerRunning: announce(.plain), logger: logger),
             RedactionPruner(rooms: services.rooms, logger: logger, interval: .seconds(3600)),
+            SyncFeeds(sync: services.sync),
         ]
         if config.tlsEnabled {
             let store: TLSConfigurationStore

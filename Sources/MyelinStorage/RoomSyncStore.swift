@@ -1,0 +1,69 @@
+import GRDB
+
+/// The queries /sync makes: stream positions and what changed in a range of them.
+extension RoomEventStore {
+    /// The newest position of the room event stream (0 before any event).
+    public func maxStreamPos() async throws -> Int64 {
+        try await database.read { db in
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(stream_pos) FROM events")) ?? 0
+        }
+    }
+
+    /// A user's memberships (every room with a member event for them), with the stream position of
+    /// the change.
+    public func memberships(of userId: String) async throws -> [UserMembership] {
+        try await database.read { db in
+            try Row.fetchAll(
+                db.cachedStatement(sql: """
+                    SELECT r.room_nid, r.room_id, r.room_version, m.membership, m.event_nid, m.stream_pos, m.forgotten
+                    FROM room_members m JOIN rooms r ON r.room_nid = m.room_nid WHERE m.user_id = ?
+                    """), arguments: [userId]
+            ).map { row in
+                UserMembership(roomNid: row["room_nid"], roomId: row["room_id"], roomVersion: row["room_version"],
+                               membership: row["membership"], eventNid: row["event_nid"],
+                               streamPos: row["stream_pos"] ?? 0, forgotten: row["forgotten"])
+            }
+        }
+    }
+
+    /// Accepted events of a room with a stream position in (after, upTo], newest first, at most `limit`.
+    public func streamEvents(roomNid: Int64, after: Int64, upTo: Int64, limit: Int) async throws -> [StoredEvent] {
+        try await database.read { db in
+            try Self.events(db, where: "e.room_nid = ? AND e.stream_pos > ? AND e.stream_pos <= ?",
+                            arguments: [roomNid, after, upTo], orderBy: "e.stream_pos DESC", limit: limit,
+                            cached: true)
+        }
+    }
+
+    /// Rooms among `roomNids` with accepted events in (after, upTo].
+    public func roomsWithEvents(after: Int64, upTo: Int64) async throws -> Set<Int64> {
+        try await database.read { db in
+            Set(try Int64.fetchAll(
+                db.cachedStatement(sql: "SELECT DISTINCT room_nid FROM events WHERE stream_pos > ? AND stream_pos <= ?"),
+                arguments: [after, upTo]))
+        }
+    }
+
+    /// The snapshot of a room's state after its last accepted event at or before stream position
+    /// `stream` (nil when the room had no event yet).
+    public func stateSnapshot(roomNid: Int64, atStream stream: Int64) async throws -> Int64? {
+        try await database.read { db in
+            try Int64.fetchOne(
+                db.cachedStatement(sql: """
+                    SELECT state_after_nid FROM events WHERE room_nid = ? AND stream_pos IS NOT NULL AND stream_pos <= ?
+                    ORDER BY stream_pos DESC LIMIT 1
+                    """), arguments: [roomNid, stream])
+        }
+    }
+}
+
+/// One of a user's room memberships as sync sees it.
+public struct UserMembership: Sendable {
+    public let roomNid: Int64
+    public let roomId: String
+    public let roomVersion: String
+    public let membership: String
+    public let eventNid: Int64
+    public let streamPos: Int64
+    public let forgotten: Bool
+}

@@ -1,0 +1,219 @@
+import MatrixCore
+import MyelinAccounts
+import MyelinRooms
+import MyelinStorage
+
+/// One `/sync` answer between `request.since` (nil: an initial sync) and `now`.
+struct SyncResponseBuilder {
+    let service: SyncService
+    let requester: Requester
+    let request: SyncRequest
+    let now: SyncToken
+
+    struct Response {
+        var json: JSONObject
+        /// Nothing for the client: an incremental sync may keep waiting.
+        var isEmpty: Bool
+    }
+
+    private var since: SyncToken? { request.fullState ? nil : request.since }
+    private var filter: Filter { request.filter }
+    private var store: RoomEventStore { service.rooms.store }
+
+    func build() async throws -> Response {
+        var join: JSONObject = [:]
+        var invite: JSONObject = [:]
+        var leave: JSONObject = [:]
+        var knock: JSONObject = [:]
+        let accountChanges = try await accountDataChanges()
+        var roomsWithEvents: Set<Int64>? = nil
+        if let since { roomsWithEvents = try await store.roomsWithEvents(after: since.rooms, upTo: now.rooms) }
+        let baseline = request.since?.rooms ?? 0
+        for membership in try await store.memberships(of: requester.userId) where !membership.forgotten {
+            guard membership.streamPos <= now.rooms, filter.room.includesRoom(membership.roomId) else { continue }
+            let changedSince = since.map { membership.streamPos > $0.rooms } ?? true
+            let roomAccountData = accountChanges.rooms[membership.roomId] ?? []
+            switch membership.membership {
+            case "join":
+                let isNewJoin = request.since == nil || membership.streamPos > baseline
+                let hasEvents = roomsWithEvents?.contains(membership.roomNid) ?? true
+                guard request.fullState || isNewJoin || hasEvents || !roomAccountData.isEmpty else { continue }
+                let room = try await service.rooms.room(membership.roomId)
+                var entry = try await timelineAndState(
+                    room, after: isNewJoin || request.fullState ? 0 : baseline, upTo: now.rooms,
+                    fullState: isNewJoin || request.fullState || since == nil)
+                entry["account_data"] = ["events": .array(roomAccountData.map(JSONValue.object))]
+                entry["ephemeral"] = ["events": []]
+                entry["summary"] = .object(try await summary(room))
+                join[membership.roomId] = .object(entry)
+            case "invite", "knock":
+                guard changedSince else { continue }
+                let room = try await service.rooms.room(membership.roomId)
+                let stripped = try await strippedState(room, memberEventNid: membership.eventNid)
+                if membership.membership == "invite" {
+                    invite[membership.roomId] = ["invite_state": ["events": .array(stripped.map(JSONValue.object))]]
+                } else {
+                    knock[membership.roomId] = ["knock_state": ["events": .array(stripped.map(JSONValue.object))]]
+                }
+            case "leave", "ban":
+                let include = since == nil ? filter.room.includeLeave : changedSince
+                guard include else { continue }
+                let room = try await service.rooms.room(membership.roomId)
+                // A departed user sees the room up to their departure.
+                var entry = try await timelineAndState(
+                    room, after: since == nil ? 0 : baseline, upTo: min(membership.streamPos, now.rooms),
+                    fullState: since == nil)
+                entry["account_data"] = ["events": .array(roomAccountData.map(JSONValue.object))]
+                leave[membership.roomId] = .object(entry)
+            default:
+                continue
+            }
+        }
+        var json: JSONObject = ["next_batch": .string(now.description)]
+        json["rooms"] = ["join": .object(join), "invite": .object(invite), "leave": .object(leave),
+                         "knock": .object(knock)]
+        json["account_data"] = ["events": .array(accountChanges.global.map(JSONValue.object))]
+        let isEmpty = join.isEmpty && invite.isEmpty && leave.isEmpty && knock.isEmpty && accountChanges.global.isEmpty
+        return Response(json: json, isEmpty: isEmpty)
+    }
+
+    // MARK: Rooms
+
+    /// `timeline` and `state` of a room for events in (after, upTo]. With `fullState` the state is the
+    /// whole state at the start of the timeline; otherwise only what changed between `after` and the
+    /// start of the timeline (nothing when the timeline is complete).
+    private func timelineAndState(_ room: RoomRecord, after: Int64, upTo: Int64, fullState: Bool) async throws
+        -> JSONObject
+    {
+        let limit = Int(min(filter.room.timeline.limit ?? 10, 1000))
+        // Fetch more than the limit: history visibility and the filter may drop some.
+        let fetch = limit * 3 + 1
+        let raw = try await store.streamEvents(roomNid: room.nid, after: after, upTo: upTo, limit: fetch)
+        let visible = try await service.rooms.visibleEvents(raw, room: room, userId: requester.userId)
+        var matching: [StoredEvent] = []
+        for event in visible {
+            if try await matches(event, filter.room.timeline, room: room) { matching.append(event) }
+        }
+        let timeline = Array(matching.prefix(limit).reversed())
+        let limited = matching.count > limit || raw.count == fetch
+        let timelineIds = Set(timeline.map(\.eventId))
+
+        // The state at the start of the timeline.
+        let startSnapshot: Int64?
+        if let first = timeline.first {
+            startSnapshot = first.stateBefore
+        } else {
+            startSnapshot = try await store.stateSnapshot(roomNid: room.nid, atStream: upTo)
+        }
+        var stateIds: [StateTuple: String] = [:]
+        if let startSnapshot {
+            let atStart = try await store.state(snapshot: startSnapshot)
+            if fullState {
+                stateIds = atStart
+            } else if limited {
+                let before = try await store.stateSnapshot(roomNid: room.nid, atStream: after)
+                var atSince: [StateTuple: String] = [:]
+                if let before { atSince = try await store.state(snapshot: before) }
+                stateIds = atStart.filter { atSince[$0.key] != $0.value }
+            }
+        }
+        if filter.room.state.lazyLoadMembers {
+            let senders = Set(timeline.map(\.sender)).union([requester.userId])
+            stateIds = stateIds.filter { $0.key.type != "m.room.member" || senders.contains($0.key.stateKey) }
+        }
+        let stateStored = try await store.events(ids: stateIds.values.filter { !timelineIds.contains($0) })
+        var stateEvents: [StoredEvent] = []
+        for event in stateStored.values.sorted(by: { ($0.streamPos ?? 0) < ($1.streamPos ?? 0) })
+        where try await matches(event, filter.room.state, room: room) {
+            stateEvents.append(event)
+        }
+        let prevBatch = timeline.first.flatMap(TimelinePosition.before).map(PaginationToken.at)
+            ?? PaginationToken.at(TimelinePosition(depth: Int64.max, stream: upTo))
+        return [
+            "timeline": [
+                "events": .array(try await service.rooms.clientEvents(timeline, room: room, viewer: requester)
+                    .map(JSONValue.object)),
+                "limited": .bool(limited), "prev_batch": .string(prevBatch),
+            ],
+            "state": ["events": .array(try await service.rooms.clientEvents(stateEvents, room: room, viewer: requester)
+                .map(JSONValue.object))],
+        ]
+    }
+
+    private func matches(_ event: StoredEvent, _ eventFilter: RoomEventFilter, room: RoomRecord) async throws -> Bool {
+        // Only a content URL needs the event parsed; skip that when the filter does not ask.
+        var containsURL = false
+        if eventFilter.containsURL != nil, case .object(let json) = try JSONParser.parse(event.json),
+            let content = json["content"]?.objectValue
+        {
+            containsURL = RoomEventFilter.contentHasURL(content)
+        }
+        return eventFilter.matches(type: event.type, sender: event.sender, roomId: room.roomId, containsURL: containsURL)
+    }
+
+    /// Heroes and member counts (`summary`).
+    private func summary(_ room: RoomRecord) async throws -> JSONObject {
+        let joined = try await store.members(roomNid: room.nid, membership: "join")
+        let invited = try await store.members(roomNid: room.nid, membership: "invite")
+        let heroes = (joined.keys.sorted() + invited.keys.sorted()).filter { $0 != requester.userId }.prefix(5)
+        return [
+            "m.heroes": .array(heroes.map(JSONValue.string)),
+            "m.joined_member_count": .int(Int64(joined.count)),
+            "m.invited_member_count": .int(Int64(invited.count)),
+        ]
+    }
+
+    /// The stripped state an invitee or knocker sees (client-server API, "Stripped state"), with their
+    /// own membership event.
+    private func strippedState(_ room: RoomRecord, memberEventNid: Int64) async throws -> [JSONObject] {
+        let types = ["m.room.create", "m.room.join_rules", "m.room.name", "m.room.avatar", "m.room.canonical_alias",
+                     "m.room.encryption", "m.room.topic"]
+        let state = try await service.rooms.currentState(room, types.map { StateTuple(type: $0, stateKey: "") })
+        var events = types.compactMap { state[StateTuple(type: $0, stateKey: "")] }.map(Self.stripped)
+        if let member = try await store.event(nid: memberEventNid),
+            let json = try await service.rooms.clientEvents([member], room: room, viewer: requester).first
+        {
+            events.append(Self.stripped(json))
+        }
+        return events
+    }
+
+    static func stripped(_ event: PDU) -> JSONObject {
+        ["type": .string(event.type), "state_key": .string(event.stateKey ?? ""), "content": .object(event.content),
+         "sender": .string(event.sender)]
+    }
+
+    static func stripped(_ event: JSONObject) -> JSONObject {
+        var result: JSONObject = [:]
+        for key in ["type", "state_key", "content", "sender", "event_id", "origin_server_ts"] { result[key] = event[key] }
+        return result
+    }
+
+    // MARK: Account data
+
+    private struct AccountChanges {
+        var global: [JSONObject] = []
+        var rooms: [String: [JSONObject]] = [:]
+    }
+
+    private func accountDataChanges() async throws -> AccountChanges {
+        let entries: [(roomId: String?, type: String, content: [UInt8])]
+        if let since {
+            entries = try await service.accountData.changes(userNid: requester.userNid, after: since.accountData,
+                                                            upTo: now.accountData)
+        } else {
+            entries = try await service.accountData.all(userNid: requester.userNid)
+        }
+        var changes = AccountChanges()
+        for entry in entries {
+            guard case .object(let content) = try JSONParser.parse(entry.content) else { continue }
+            let event: JSONObject = ["type": .string(entry.type), "content": .object(content)]
+            if let roomId = entry.roomId {
+                changes.rooms[roomId, default: []].append(event)
+            } else if filter.accountData.matches(type: entry.type, sender: nil) {
+                changes.global.append(event)
+            }
+        }
+        return changes
+    }
+}

@@ -1,0 +1,81 @@
+import Logging
+import MatrixCore
+import MyelinAccounts
+import MyelinRooms
+import MyelinStorage
+
+/// `/sync`: what changed for a user between two tokens, waiting for news when there is none.
+public final class SyncService: Sendable {
+    let rooms: RoomService
+    let accountData: AccountDataStore
+    public let notifier: SyncNotifier
+    let logger: Logger
+    /// Looks up a filter the user stored (`POST /user/{userId}/filter`); nil when there is no filter store.
+    let storedFilters: (@Sendable (Requester, String) async throws -> Filter?)?
+
+    /// Longest a client may hold a request open.
+    static let maxTimeout: Duration = .seconds(180)
+
+    public init(rooms: RoomService, accountData: AccountDataStore, notifier: SyncNotifier = SyncNotifier(),
+                storedFilters: (@Sendable (Requester, String) async throws -> Filter?)? = nil, logger: Logger) {
+        self.rooms = rooms
+        self.storedFilters = storedFilters
+        self.accountData = accountData
+        self.notifier = notifier
+        self.logger = logger
+    }
+
+    /// The newest position of every stream.
+    public func currentToken() async throws -> SyncToken {
+        SyncToken(rooms: try await rooms.store.maxStreamPos(), accountData: try await accountData.maxStreamPos())
+    }
+
+    public func sync(_ requester: Requester, _ request: SyncRequest) async throws -> JSONObject {
+        let deadline = ContinuousClock.now + min(request.timeout, Self.maxTimeout)
+        while true {
+            // Registered before looking, so a change landing while the response is built still wakes us.
+            let ticket = await notifier.register(userNid: requester.userNid, userId: requester.userId)
+            let now = try await currentToken()
+            let response = try await SyncResponseBuilder(service: self, requester: requester, request: request, now: now)
+                .build()
+            let remaining = deadline - ContinuousClock.now
+            if request.since == nil || request.fullState || !response.isEmpty || remaining <= .zero {
+                await notifier.cancel(ticket)
+                return response.json
+            }
+            // Woken or timed out: the next round builds the answer (and returns it at the deadline).
+            await notifier.wait(ticket, timeout: remaining)
+        }
+    }
+
+    /// Wakes the syncs of the users a room event concerns: the room's joined members, and the target
+    /// of a membership change (an invitee is not a member yet).
+    func announce(_ announcement: RoomAnnouncement) async {
+        let waiting = await notifier.waitingUserIds
+        guard !waiting.isEmpty else { return }
+        do {
+            guard let room = try await rooms.store.room(id: announcement.roomId) else { return }
+            var users = Set(try await rooms.store.members(roomNid: room.nid, membership: "join").keys)
+            if announcement.event.type == "m.room.member", let target = announcement.event.stateKey {
+                users.insert(target)
+            }
+            await notifier.notify(userIds: users.intersection(waiting))
+        } catch {
+            logger.warning("could not wake syncs for \(announcement.roomId): \(error)")
+        }
+    }
+
+    /// Listens to the room pipeline and account data until cancelled (run by the server).
+    public func runFeeds() async {
+        let announcements = await rooms.pipeline.announcements.subscribe()
+        let accountChanges = await accountData.changes.subscribe()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [self] in
+                for await announcement in announcements { await announce(announcement) }
+            }
+            group.addTask { [self] in
+                for await userNid in accountChanges { await notifier.notify(userNid: userNid) }
+            }
+        }
+    }
+}
