@@ -2,6 +2,7 @@ import MyelinAccounts
 import MyelinKeyBackup
 import MyelinE2EE
 import MyelinMedia
+import MyelinProfiles
 import MyelinRooms
 import MyelinStorage
 
@@ -22,17 +23,22 @@ public struct MatrixServices: Sendable {
     public let crossSigning: CrossSigningService
     public let signatureUpload: SignatureUploadService
     public let rooms: RoomService
+    public let profiles: ProfileService
+    public let userDirectory: UserDirectoryService
     /// Nil when URL previews are off (the default): the preview routes are then absent.
     public let urlPreview: URLPreviewService?
 
     public init(settings: HTTPSettings, accounts: AccountsContext, e2eeKeys: E2EEKeyStore, media: MediaService,
-                keyBackup: KeyBackupService, rooms: RoomService, urlPreview: URLPreviewService? = nil,
+                keyBackup: KeyBackupService, rooms: RoomService, profiles: ProfileService,
+                userDirectory: UserDirectoryService, urlPreview: URLPreviewService? = nil,
                 remoteKeys: (any RemoteKeyQuerier)? = nil) {
         self.settings = settings
         self.media = media
         self.keyBackup = keyBackup
         self.urlPreview = urlPreview
         self.rooms = rooms
+        self.profiles = profiles
+        self.userDirectory = userDirectory
         self.accounts = accounts
         let sessions = SessionService(context: accounts)
         self.sessions = sessions
@@ -73,6 +79,8 @@ public struct MatrixServices: Sendable {
         table.add(RoomUpgradeRoutes(services: self).routes)
         table.add(ReportRoutes(services: self).routes)
         table.add(SpaceHierarchyRoutes(services: self).routes)
+        table.add(ProfileRoutes(services: self).routes)
+        table.add(UserDirectoryRoutes(services: self).routes)
         if let preview = urlPreview { table.add(URLPreviewRoutes(preview: preview).routes) }
         return table
     }
