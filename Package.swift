@@ -51,6 +51,11 @@ let package = Package(
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinRooms",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Profiles (and their member events) and the user directory. No HTTP here.
+        .target(name: "MyelinProfiles", dependencies: [
+            "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinRooms",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "MyelinMedia", dependencies: [
             "MatrixCore", "MyelinStorage", "CSodium", "MyelinHTTPClient",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -74,7 +79,7 @@ let package = Package(
         ]),
         .target(name: "MyelinHTTP", dependencies: [
             "MatrixCore", "MyelinAccounts", "MyelinStorage", "MyelinTLS", "MyelinMedia", "MyelinKeyBackup", "MyelinE2EE",
-            "MyelinRooms", "MyelinSync",
+            "MyelinRooms", "MyelinSync", "MyelinProfiles",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -83,7 +88,7 @@ let package = Package(
         ]),
         .target(name: "MyelinServer", dependencies: [
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinTLS", "MyelinHTTPClient", "MyelinMedia",
-            "MyelinThumbnail", "MyelinKeyBackup", "MyelinRooms", "MyelinSync",
+            "MyelinThumbnail", "MyelinKeyBackup", "MyelinRooms", "MyelinSync", "MyelinProfiles",
             "CMbedTLS",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -130,7 +135,7 @@ let package = Package(
         .testTarget(name: "MyelinThumbnailTests", dependencies: ["MyelinThumbnail"]),
         .testTarget(name: "MyelinTests", dependencies: [
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinServer", "MyelinMedia", "MyelinE2EE",
-            "MyelinRooms",
+            "MyelinRooms", "MyelinProfiles",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

@@ -33,9 +33,10 @@ struct DiscoveryRoutes {
                 return MatrixResponse(json: [
                     "capabilities": [
                         "m.change_password": ["enabled": true],
-                        // Profiles are not served yet (the sync/profile issue adds them).
-                        "m.set_displayname": ["enabled": false],
-                        "m.set_avatar_url": ["enabled": false],
+                        // Every profile field may be changed (guests: their displayname only).
+                        "m.profile_fields": ["enabled": true],
+                        "m.set_displayname": ["enabled": true],
+                        "m.set_avatar_url": ["enabled": true],
                         "m.3pid_changes": ["enabled": false],
                         "m.get_login_token": ["enabled": true],
                         "m.room_versions": [

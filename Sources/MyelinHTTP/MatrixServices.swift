@@ -2,6 +2,7 @@ import MyelinAccounts
 import MyelinKeyBackup
 import MyelinE2EE
 import MyelinMedia
+import MyelinProfiles
 import MyelinRooms
 import MyelinSync
 import MyelinStorage
@@ -24,11 +25,14 @@ public struct MatrixServices: Sendable {
     public let signatureUpload: SignatureUploadService
     public let rooms: RoomService
     public let sync: SyncService
+    public let profiles: ProfileService
+    public let userDirectory: UserDirectoryService
     /// Nil when URL previews are off (the default): the preview routes are then absent.
     public let urlPreview: URLPreviewService?
 
     public init(settings: HTTPSettings, accounts: AccountsContext, e2eeKeys: E2EEKeyStore, media: MediaService,
-                keyBackup: KeyBackupService, rooms: RoomService, sync: SyncService, urlPreview: URLPreviewService? = nil,
+                keyBackup: KeyBackupService, rooms: RoomService, sync: SyncService, profiles: ProfileService,
+                userDirectory: UserDirectoryService, urlPreview: URLPreviewService? = nil,
                 remoteKeys: (any RemoteKeyQuerier)? = nil) {
         self.settings = settings
         self.media = media
@@ -36,6 +40,8 @@ public struct MatrixServices: Sendable {
         self.urlPreview = urlPreview
         self.rooms = rooms
         self.sync = sync
+        self.profiles = profiles
+        self.userDirectory = userDirectory
         self.accounts = accounts
         let sessions = SessionService(context: accounts)
         self.sessions = sessions
@@ -77,6 +83,8 @@ public struct MatrixServices: Sendable {
         table.add(RoomUpgradeRoutes(services: self).routes)
         table.add(ReportRoutes(services: self).routes)
         table.add(SpaceHierarchyRoutes(services: self).routes)
+        table.add(ProfileRoutes(services: self).routes)
+        table.add(UserDirectoryRoutes(services: self).routes)
         if let preview = urlPreview { table.add(URLPreviewRoutes(preview: preview).routes) }
         return table
     }

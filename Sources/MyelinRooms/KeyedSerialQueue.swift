@@ -1,11 +1,13 @@
-/// Runs jobs one at a time per key (a room), concurrently across keys. Actors alone do not give this:
+/// Runs jobs one at a time per key (a room, a user), concurrently across keys. Actors alone do not give this:
 /// an actor method that awaits lets the next call in, and the pipeline awaits storage.
-actor KeyedSerialQueue {
+public actor KeyedSerialQueue {
     private var tails: [String: Task<Void, Never>] = [:]
     private var pending: [String: Int] = [:]
 
+    public init() {}
+
     /// Runs `job` after every job queued before it for `key` has finished.
-    func run<T: Sendable>(_ key: String, _ job: @escaping @Sendable () async throws -> T) async throws -> T {
+    public func run<T: Sendable>(_ key: String, _ job: @escaping @Sendable () async throws -> T) async throws -> T {
         let previous = tails[key]
         let task = Task<Result<T, any Error>, Never> {
             await previous?.value

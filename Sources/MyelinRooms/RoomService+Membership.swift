@@ -29,8 +29,7 @@ public struct MembershipChange: Sendable, Equatable {
 /// carry a message a user can read; the pipeline's authorisation rules still decide, as for any event.
 ///
 /// Not yet: rooms this server is not in (joins, knocks and invite rejections over federation), sending
-/// invites of remote users to their servers, third-party invites, and profile data (displayname,
-/// avatar_url) in join content, which comes with profiles.
+/// invites of remote users to their servers, and third-party invites.
 extension RoomService {
     /// Synapse's limits on the profile fields of a member event (characters).
     static let maxDisplayNameLength = 256
@@ -158,6 +157,9 @@ extension RoomService {
                           content requested: JSONObject) async throws -> String {
         if requester.isGuest, action != .join, action != .leave { throw MatrixError.guestAccessForbidden() }
         var content = try Self.memberContent(requested, membership: action.membership)
+        if action == .join || action == .invite || action == .knock {
+            content = await withProfile(content, of: target)
+        }
         let situation = try await membershipSituation(room, sender: requester.userId, target: target)
         let current = situation.target
         let own = target == requester.userId
@@ -330,6 +332,23 @@ extension RoomService {
             }
         }
         content["membership"] = .string(membership.rawValue)
+        return content
+    }
+
+    /// `content` with the target's displayname and avatar_url where it names none (as Synapse: a client
+    /// may still give per-room ones). A failed lookup leaves the content as it is.
+    func withProfile(_ content: JSONObject, of userId: String) async -> JSONObject {
+        guard let profiles, content["displayname"] == nil || content["avatar_url"] == nil else { return content }
+        let profile: MemberProfile?
+        do {
+            profile = try await profiles.memberProfile(of: userId)
+        } catch {
+            logger.warning("no profile for a member event", metadata: ["user": "\(userId)", "error": "\(error)"])
+            return content
+        }
+        var content = content
+        if content["displayname"] == nil, let name = profile?.displayname { content["displayname"] = .string(name) }
+        if content["avatar_url"] == nil, let url = profile?.avatarURL { content["avatar_url"] = .string(url) }
         return content
     }
 

@@ -11,11 +11,15 @@ public final class RoomService: Sendable {
     public let store: RoomEventStore
     public let serverName: String
     public let settings: RoomSettings
+    /// Profiles for the member events this service builds; nil leaves them without.
+    let profiles: (any MemberProfileLookup)?
     let nowMs: @Sendable () -> Int64
     let logger: Logger
 
-    public init(pipeline: RoomPipeline, store: RoomEventStore, settings: RoomSettings = .init(), logger: Logger) {
+    public init(pipeline: RoomPipeline, store: RoomEventStore, settings: RoomSettings = .init(),
+                profiles: (any MemberProfileLookup)? = nil, logger: Logger) {
         self.pipeline = pipeline
+        self.profiles = profiles
         self.settings = settings
         self.store = store
         self.serverName = pipeline.serverName.description
@@ -99,7 +103,7 @@ public final class RoomService: Sendable {
                                                    content: plan.createContent)
         try await pipeline.send(roomId: roomId, LocalEvent(
             type: "m.room.member", stateKey: requester.userId, sender: requester.userId,
-            content: ["membership": "join"]))
+            content: await withProfile(["membership": "join"], of: requester.userId)))
         // Before the initial state, which may name it in m.room.canonical_alias.
         if let alias = plan.alias {
             try await createAlias(requester, alias: alias, roomId: roomId, checkMembership: false)

@@ -9,6 +9,7 @@ import MyelinKeyBackup
 import MyelinRooms
 import MyelinSync
 import MyelinMedia
+import MyelinProfiles
 import MyelinStorage
 import MyelinThumbnail
 import MyelinTLS
@@ -65,12 +66,19 @@ public final class Homeserver: Sendable {
             store: roomStore, serverName: serverName, signingKey: key,
             keys: StaticServerKeys([serverName.description: [VerifyKey(key)]]),
             cacheBytes: config.eventCacheBytes, nowMs: clock.nowMs, logger: logger)
-        let rooms = RoomService(pipeline: pipeline, store: roomStore, settings: config.roomSettings, logger: logger)
+        let profileStore = ProfileStore(database: database)
+        let rooms = RoomService(pipeline: pipeline, store: roomStore, settings: config.roomSettings,
+                                profiles: StoredMemberProfiles(store: profileStore, serverName: config.serverName),
+                                logger: logger)
         let services = MatrixServices(settings: config.httpSettings, accounts: accounts,
                                       e2eeKeys: E2EEKeyStore(database: database), media: media,
                                       keyBackup: KeyBackupService(store: KeyBackupStore(database: database)),
                                       rooms: rooms,
                                       sync: SyncService(rooms: rooms, accountData: accounts.accountData, logger: logger),
+                                      profiles: ProfileService(context: accounts, store: profileStore, rooms: rooms),
+                                      userDirectory: UserDirectoryService(
+                                        database: database, serverName: config.serverName,
+                                        settings: UserDirectorySettings(searchAllUsers: config.userDirectorySearchAllUsers)),
                                       urlPreview: preview)
         return Homeserver(config: config, database: database, services: services, logger: logger)
     }

@@ -6,7 +6,7 @@ enum Migrations {
     /// Identifiers in order; the position + 1 is the schema version reported to admins.
     static let identifiers = ["v1_accounts", "v2_account_data_registration_tokens", "v3_refresh_and_login_tokens",
                               "v4_media", "v5_e2ee_keys", "v6_key_backup", "v7_rooms",
-                              "v8_reads"]
+                              "v8_reads", "v9_profiles"]
 
     static func makeMigrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -337,6 +337,38 @@ enum Migrations {
             try db.execute(sql: """
                 CREATE INDEX events_thread_replies ON events(room_nid, relates_to)
                     WHERE rel_type = 'm.thread' AND stream_pos IS NOT NULL;
+                """)
+        }
+        migrator.registerMigration("v9_profiles") { db in
+            // Profiles of local users: displayname and avatar_url as columns (member events and the user
+            // directory read them), other fields (m.tz, custom keys) as canonical JSON rows. Every user has
+            // a profile row whose displayname starts as the localpart, as Synapse gives at registration: the
+            // trigger adds it for new users, the INSERT for existing ones. `displayname_tokens` is the
+            // displayname's lower-cased words (" word word"), which user directory searches match by prefix.
+            // `user_directory_rooms` caches, per room and current-state snapshot, whether the room makes its
+            // joined members visible in the directory (public join rule or world_readable history).
+            try db.execute(sql: """
+                CREATE TABLE profiles (
+                    user_nid INTEGER PRIMARY KEY REFERENCES users(user_nid) ON DELETE CASCADE,
+                    displayname TEXT,
+                    avatar_url TEXT,
+                    displayname_tokens TEXT
+                );
+                CREATE TABLE profile_fields (
+                    user_nid INTEGER NOT NULL REFERENCES users(user_nid) ON DELETE CASCADE,
+                    key TEXT NOT NULL,
+                    value BLOB NOT NULL,
+                    PRIMARY KEY (user_nid, key)
+                ) WITHOUT ROWID;
+                INSERT INTO profiles (user_nid, displayname) SELECT user_nid, localpart FROM users;
+                CREATE TRIGGER profiles_for_new_users AFTER INSERT ON users BEGIN
+                    INSERT OR IGNORE INTO profiles (user_nid, displayname) VALUES (NEW.user_nid, NEW.localpart);
+                END;
+                CREATE TABLE user_directory_rooms (
+                    room_nid INTEGER PRIMARY KEY,
+                    snapshot_nid INTEGER NOT NULL,
+                    visible INTEGER NOT NULL
+                );
                 """)
         }
         return migrator
