@@ -13,6 +13,7 @@ public struct MatrixServices: Sendable {
     public let registration: RegistrationService
     public let account: AccountService
     public let accountData: AccountDataService
+    public let filters: FilterService
     public let sharedSecret: SharedSecretRegistration
     public let registrationTokens: RegistrationTokenAdmin
     public let rateLimiter: RateLimiter
@@ -22,6 +23,7 @@ public struct MatrixServices: Sendable {
     public let crossSigning: CrossSigningService
     public let signatureUpload: SignatureUploadService
     public let rooms: RoomService
+    public let roomTags: RoomTagService
     /// Nil when URL previews are off (the default): the preview routes are then absent.
     public let urlPreview: URLPreviewService?
 
@@ -33,6 +35,7 @@ public struct MatrixServices: Sendable {
         self.keyBackup = keyBackup
         self.urlPreview = urlPreview
         self.rooms = rooms
+        self.roomTags = RoomTagService(rooms: rooms, accounts: accounts)
         self.accounts = accounts
         let sessions = SessionService(context: accounts)
         self.sessions = sessions
@@ -40,6 +43,7 @@ public struct MatrixServices: Sendable {
         self.registration = registration
         self.account = AccountService(context: accounts, sessions: sessions, registration: registration)
         self.accountData = AccountDataService(context: accounts)
+        self.filters = FilterService(context: accounts)
         self.sharedSecret = SharedSecretRegistration(secret: accounts.settings.sharedSecret, clock: accounts.clock)
         self.registrationTokens = RegistrationTokenAdmin(context: accounts)
         self.rateLimiter = RateLimiter(settings: settings.rateLimits)
@@ -61,6 +65,8 @@ public struct MatrixServices: Sendable {
         table.add(AccountRoutes(services: self).routes)
         table.add(DeviceRoutes(services: self).routes)
         table.add(AccountDataRoutes(services: self).routes)
+        table.add(FilterRoutes(services: self).routes)
+        table.add(RoomTagRoutes(services: self).routes)
         table.add(KeyBackupRoutes(services: self).routes)
         table.add(KeysRoutes(services: self).routes)
         table.add(AdminRoutes(services: self).routes)

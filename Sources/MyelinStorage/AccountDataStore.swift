@@ -15,16 +15,23 @@ public struct AccountDataStore: Sendable {
     @discardableResult
     public func put(userNid: Int64, roomId: String?, type: String, content: [UInt8]) async throws -> Int64 {
         try await database.write { db in
-            let position = (try Int64.fetchOne(db, sql: "SELECT MAX(stream_pos) FROM account_data") ?? 0) + 1
-            try db.execute(
-                sql: """
-                    INSERT INTO account_data (user_nid, room_id, type, content, stream_pos) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (user_nid, room_id, type) DO UPDATE SET content = excluded.content,
-                        stream_pos = excluded.stream_pos
-                    """,
-                arguments: [userNid, roomId ?? "", type, Data(content), position])
-            return position
+            try Self.upsert(db, userNid: userNid, roomId: roomId, type: type, content: content)
         }
+    }
+
+    /// Writes one entry at the next stream position, inside the caller's write transaction.
+    static func upsert(_ db: Database, userNid: Int64, roomId: String?, type: String, content: [UInt8]) throws
+        -> Int64
+    {
+        let position = (try Int64.fetchOne(db, sql: "SELECT MAX(stream_pos) FROM account_data") ?? 0) + 1
+        try db.execute(
+            sql: """
+                INSERT INTO account_data (user_nid, room_id, type, content, stream_pos) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (user_nid, room_id, type) DO UPDATE SET content = excluded.content,
+                    stream_pos = excluded.stream_pos
+                """,
+            arguments: [userNid, roomId ?? "", type, Data(content), position])
+        return position
     }
 
     public func get(userNid: Int64, roomId: String?, type: String) async throws -> [UInt8]? {

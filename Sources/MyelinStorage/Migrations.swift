@@ -6,7 +6,7 @@ enum Migrations {
     /// Identifiers in order; the position + 1 is the schema version reported to admins.
     static let identifiers = ["v1_accounts", "v2_account_data_registration_tokens", "v3_refresh_and_login_tokens",
                               "v4_media", "v5_e2ee_keys", "v6_key_backup", "v7_rooms",
-                              "v8_reads"]
+                              "v8_reads", "v10_filters"]
 
     static func makeMigrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -337,6 +337,18 @@ enum Migrations {
             try db.execute(sql: """
                 CREATE INDEX events_thread_replies ON events(room_nid, relates_to)
                     WHERE rel_type = 'm.thread' AND stream_pos IS NOT NULL;
+                """)
+        }
+        migrator.registerMigration("v10_filters") { db in
+            // Filters uploaded with POST /user/{userId}/filter: the body's canonical JSON (unknown members
+            // kept, as GET returns it), numbered per user from 0 as Synapse does.
+            try db.execute(sql: """
+                CREATE TABLE user_filters (
+                    user_nid INTEGER NOT NULL REFERENCES users(user_nid) ON DELETE CASCADE,
+                    filter_id INTEGER NOT NULL,
+                    json BLOB NOT NULL,
+                    PRIMARY KEY (user_nid, filter_id)
+                ) WITHOUT ROWID;
                 """)
         }
         return migrator
