@@ -23,8 +23,16 @@ public struct AccountDataService: Sendable {
             throw MatrixError("M_BAD_JSON", "Cannot set \(type) through this API", status: 405)
         }
         guard case .object = content else { throw MatrixError.badJSON("Account data content must be a JSON object") }
+        if roomId == nil, type == IgnoredUserList.type {
+            _ = try IgnoredUserList(validating: content, owner: requester.userId)
+        }
         try await context.accountData.put(
             userNid: requester.userNid, roomId: roomId, type: type, content: CanonicalJSON.encodeLenient(content))
+    }
+
+    /// The users `userNid` ignores: sync leaves out their non-state events and their invites.
+    public func ignoredUsers(userNid: Int64) async throws -> Set<String> {
+        try await context.accountData.ignoredUsers(userNid: userNid)
     }
 
     public func get(_ requester: Requester, targetUserId: String, roomId: String?, type: String) async throws

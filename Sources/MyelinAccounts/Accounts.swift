@@ -8,6 +8,8 @@ public struct AccountsContext: Sendable {
     public let users: AccountStore
     public let devices: DeviceStore
     public let accountData: AccountDataStore
+    /// Told of every account data write, for sync.
+    public let filters: FilterStore
     public let registrationTokens: RegistrationTokenStore
     public let hasher: PasswordHasher
     public let clock: WallClock
@@ -20,6 +22,7 @@ public struct AccountsContext: Sendable {
         self.users = AccountStore(database: database)
         self.devices = DeviceStore(database: database)
         self.accountData = AccountDataStore(database: database)
+        self.filters = FilterStore(database: database)
         let tokens = RegistrationTokenStore(database: database)
         self.registrationTokens = tokens
         self.hasher = hasher

@@ -15,6 +15,7 @@ public struct MatrixServices: Sendable {
     public let registration: RegistrationService
     public let account: AccountService
     public let accountData: AccountDataService
+    public let filters: FilterService
     public let sharedSecret: SharedSecretRegistration
     public let registrationTokens: RegistrationTokenAdmin
     public let rateLimiter: RateLimiter
@@ -27,6 +28,7 @@ public struct MatrixServices: Sendable {
     public let sync: SyncService
     public let profiles: ProfileService
     public let userDirectory: UserDirectoryService
+    public let roomTags: RoomTagService
     /// Nil when URL previews are off (the default): the preview routes are then absent.
     public let urlPreview: URLPreviewService?
 
@@ -42,6 +44,7 @@ public struct MatrixServices: Sendable {
         self.sync = sync
         self.profiles = profiles
         self.userDirectory = userDirectory
+        self.roomTags = RoomTagService(rooms: rooms, accounts: accounts)
         self.accounts = accounts
         let sessions = SessionService(context: accounts)
         self.sessions = sessions
@@ -49,6 +52,7 @@ public struct MatrixServices: Sendable {
         self.registration = registration
         self.account = AccountService(context: accounts, sessions: sessions, registration: registration)
         self.accountData = AccountDataService(context: accounts)
+        self.filters = FilterService(context: accounts)
         self.sharedSecret = SharedSecretRegistration(secret: accounts.settings.sharedSecret, clock: accounts.clock)
         self.registrationTokens = RegistrationTokenAdmin(context: accounts)
         self.rateLimiter = RateLimiter(settings: settings.rateLimits)
@@ -70,6 +74,8 @@ public struct MatrixServices: Sendable {
         table.add(AccountRoutes(services: self).routes)
         table.add(DeviceRoutes(services: self).routes)
         table.add(AccountDataRoutes(services: self).routes)
+        table.add(FilterRoutes(services: self).routes)
+        table.add(RoomTagRoutes(services: self).routes)
         table.add(KeyBackupRoutes(services: self).routes)
         table.add(KeysRoutes(services: self).routes)
         table.add(AdminRoutes(services: self).routes)

@@ -27,7 +27,8 @@ struct SyncRoutes {
                 if let presence = call.query["set_presence"], !["online", "offline", "unavailable"].contains(presence) {
                     throw MatrixError.invalidParam("set_presence must be online, offline or unavailable")
                 }
-                let filter = try await services.sync.filter(call.query["filter"], for: requester)
+                let filter = try await services.filters.syncFilter(userNid: requester.userNid,
+                                                                   parameter: call.query["filter"])
                 let request = try SyncRequest(since: since, timeout: timeout, fullState: fullState, filter: filter)
                 return MatrixResponse(json: .object(try await services.sync.sync(requester, request)))
             },

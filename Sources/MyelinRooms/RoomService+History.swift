@@ -10,7 +10,7 @@ extension RoomService {
     /// another room, not accepted, or not visible to the requester (the spec does not tell them apart).
     public func event(_ requester: Requester, roomId: String, eventId: String) async throws -> JSONObject {
         let room = try await room(roomId)
-        let visibility = try await visibilityFilter(room, userId: requester.userId)
+        let visibility = try await servingFilter(room, viewer: requester)
         let target = try await visibleEvent(eventId, in: room, visibility: visibility)
         guard let json = try await serve([target], room: room, viewer: requester, visibility: visibility).first else {
             throw MatrixError.notFound("Event not found")
@@ -24,7 +24,7 @@ extension RoomService {
     {
         let room = try await room(roomId)
         let access = try await readAccess(room, requester.userId)
-        let visibility = try await visibilityFilter(room, userId: requester.userId, access: access)
+        let visibility = try await servingFilter(room, viewer: requester, access: access)
         var from = try await startPosition(request.from, direction: request.direction, in: room)
         let start = request.from?.description ?? PaginationToken.at(from)
         var to = try await request.to.asyncMap { try await position(of: $0, in: room) }
@@ -58,7 +58,7 @@ extension RoomService {
                         filter: RoomEventFilter?) async throws -> EventContext {
         let room = try await room(roomId)
         let access = try await readAccess(room, requester.userId)
-        let visibility = try await visibilityFilter(room, userId: requester.userId, access: access)
+        let visibility = try await servingFilter(room, viewer: requester, access: access)
         let target = try await visibleEvent(eventId, in: room, visibility: visibility)
         guard let beforeTarget = TimelinePosition.before(target), let afterTarget = TimelinePosition.after(target)
         else { throw MatrixError.notFound("Event not found") }
@@ -101,7 +101,7 @@ extension RoomService {
     {
         let room = try await room(roomId)
         let access = try await readAccess(room, requester.userId)
-        let visibility = try await visibilityFilter(room, userId: requester.userId, access: access)
+        let visibility = try await servingFilter(room, viewer: requester, access: access)
         var resume: (ts: Int64, stream: Int64)? = nil
         var scanned = 0
         let batchSize = 100

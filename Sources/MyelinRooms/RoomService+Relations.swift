@@ -15,7 +15,7 @@ extension RoomService {
     {
         let room = try await room(roomId)
         let access = try await readAccess(room, requester.userId)
-        let visibility = try await visibilityFilter(room, userId: requester.userId, access: access)
+        let visibility = try await servingFilter(room, viewer: requester, access: access)
         _ = try await visibleEvent(eventId, in: room, visibility: visibility)
         let from = try await startPosition(request.from, direction: request.direction, in: room)
         let to = try await request.to.asyncMap { try await position(of: $0, in: room) }
@@ -40,7 +40,7 @@ extension RoomService {
                         limit: Int) async throws -> ThreadsPage {
         let room = try await room(roomId)
         let access = try await readAccess(room, requester.userId)
-        let visibility = try await visibilityFilter(room, userId: requester.userId, access: access)
+        let visibility = try await servingFilter(room, viewer: requester, access: access)
         var cursor = try await from.asyncMap { try await position(of: $0, in: room) }
         var roots: [StoredEvent] = []
         var scanned = 0

@@ -18,17 +18,24 @@ public struct AccountDataStore: Sendable {
     @discardableResult
     public func put(userNid: Int64, roomId: String?, type: String, content: [UInt8]) async throws -> Int64 {
         let position = try await database.write { db in
-            let position = (try Int64.fetchOne(db, sql: "SELECT MAX(stream_pos) FROM account_data") ?? 0) + 1
-            try db.execute(
-                sql: """
-                    INSERT INTO account_data (user_nid, room_id, type, content, stream_pos) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (user_nid, room_id, type) DO UPDATE SET content = excluded.content,
-                        stream_pos = excluded.stream_pos
-                    """,
-                arguments: [userNid, roomId ?? "", type, Data(content), position])
-            return position
+            try Self.upsert(db, userNid: userNid, roomId: roomId, type: type, content: content)
         }
         await changes.publish(userNid)
+        return position
+    }
+
+    /// Writes one entry at the next stream position, inside the caller's write transaction.
+    static func upsert(_ db: Database, userNid: Int64, roomId: String?, type: String, content: [UInt8]) throws
+        -> Int64
+    {
+        let position = (try Int64.fetchOne(db, sql: "SELECT MAX(stream_pos) FROM account_data") ?? 0) + 1
+        try db.execute(
+            sql: """
+                INSERT INTO account_data (user_nid, room_id, type, content, stream_pos) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (user_nid, room_id, type) DO UPDATE SET content = excluded.content,
+                    stream_pos = excluded.stream_pos
+                """,
+            arguments: [userNid, roomId ?? "", type, Data(content), position])
         return position
     }
 
@@ -39,27 +46,6 @@ public struct AccountDataStore: Sendable {
                 arguments: [userNid, roomId ?? "", type]
             ).map { [UInt8]($0) }
         }
-    }
-
-    /// The newest position of the account data stream (0 before any write).
-    public func maxStreamPos() async throws -> Int64 {
-        try await database.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(stream_pos) FROM account_data") ?? 0 }
-    }
-
-    /// A user's account data written in (after, upTo], for incremental sync.
-    public func changes(userNid: Int64, after: Int64, upTo: Int64) async throws
-        -> [(roomId: String?, type: String, content: [UInt8])]
-    {
-        let rows = try await database.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT room_id, type, content FROM account_data WHERE user_nid = ? AND stream_pos > ? AND stream_pos <= ?
-                """, arguments: [userNid, after, upTo]).map { row -> AccountDataEntry in
-                let room: String = row["room_id"]
-                let content: Data = row["content"]
-                return AccountDataEntry(roomId: room.isEmpty ? nil : room, type: row["type"], content: [UInt8](content))
-            }
-        }
-        return rows.map { ($0.roomId, $0.type, $0.content) }
     }
 
     /// All account data of a user as (roomId or nil, type, content), for sync and export.

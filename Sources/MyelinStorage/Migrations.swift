@@ -6,7 +6,7 @@ enum Migrations {
     /// Identifiers in order; the position + 1 is the schema version reported to admins.
     static let identifiers = ["v1_accounts", "v2_account_data_registration_tokens", "v3_refresh_and_login_tokens",
                               "v4_media", "v5_e2ee_keys", "v6_key_backup", "v7_rooms",
-                              "v8_reads", "v9_profiles"]
+                              "v8_reads", "v9_profiles", "v10_filters"]
 
     static func makeMigrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -369,6 +369,18 @@ enum Migrations {
                     snapshot_nid INTEGER NOT NULL,
                     visible INTEGER NOT NULL
                 );
+                """)
+        }
+        migrator.registerMigration("v10_filters") { db in
+            // Filters uploaded with POST /user/{userId}/filter: the body's canonical JSON (unknown members
+            // kept, as GET returns it), numbered per user from 0 as Synapse does.
+            try db.execute(sql: """
+                CREATE TABLE user_filters (
+                    user_nid INTEGER NOT NULL REFERENCES users(user_nid) ON DELETE CASCADE,
+                    filter_id INTEGER NOT NULL,
+                    json BLOB NOT NULL,
+                    PRIMARY KEY (user_nid, filter_id)
+                ) WITHOUT ROWID;
                 """)
         }
         return migrator

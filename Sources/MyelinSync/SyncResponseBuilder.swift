@@ -9,6 +9,8 @@ struct SyncResponseBuilder {
     let requester: Requester
     let request: SyncRequest
     let now: SyncToken
+    /// The user's `m.ignored_user_list`: their messages and invites are left out.
+    var ignored: Set<String> = []
 
     struct Response {
         var json: JSONObject
@@ -48,6 +50,11 @@ struct SyncResponseBuilder {
                 join[membership.roomId] = .object(entry)
             case "invite", "knock":
                 guard changedSince else { continue }
+                if membership.membership == "invite", let invite = try await store.event(nid: membership.eventNid),
+                    ignored.contains(invite.sender)
+                {
+                    continue
+                }
                 let room = try await service.rooms.room(membership.roomId)
                 let stripped = try await strippedState(room, memberEventNid: membership.eventNid)
                 if membership.membership == "invite" {
@@ -89,7 +96,8 @@ struct SyncResponseBuilder {
         // Fetch more than the limit: history visibility and the filter may drop some.
         let fetch = limit * 3 + 1
         let raw = try await store.streamEvents(roomNid: room.nid, after: after, upTo: upTo, limit: fetch)
-        let visible = try await service.rooms.visibleEvents(raw, room: room, userId: requester.userId)
+        let visible = try await service.rooms.visibleEvents(raw, room: room, userId: requester.userId,
+                                                            ignoring: ignored)
         var matching: [StoredEvent] = []
         for event in visible {
             if try await matches(event, filter.room.timeline, room: room) { matching.append(event) }
@@ -197,13 +205,9 @@ struct SyncResponseBuilder {
     }
 
     private func accountDataChanges() async throws -> AccountChanges {
-        let entries: [(roomId: String?, type: String, content: [UInt8])]
-        if let since {
-            entries = try await service.accountData.changes(userNid: requester.userNid, after: since.accountData,
-                                                            upTo: now.accountData)
-        } else {
-            entries = try await service.accountData.all(userNid: requester.userNid)
-        }
+        // Initial syncs read the whole stream up to now; each entry appears once, at its latest write.
+        let entries = try await service.accountData.changes(
+            userNid: requester.userNid, after: since?.accountData ?? 0, upTo: now.accountData, limit: 10_000)
         var changes = AccountChanges()
         for entry in entries {
             guard case .object(let content) = try JSONParser.parse(entry.content) else { continue }

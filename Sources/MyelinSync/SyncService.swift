@@ -10,16 +10,13 @@ public final class SyncService: Sendable {
     let accountData: AccountDataStore
     public let notifier: SyncNotifier
     let logger: Logger
-    /// Looks up a filter the user stored (`POST /user/{userId}/filter`); nil when there is no filter store.
-    let storedFilters: (@Sendable (Requester, String) async throws -> Filter?)?
 
     /// Longest a client may hold a request open.
     static let maxTimeout: Duration = .seconds(180)
 
     public init(rooms: RoomService, accountData: AccountDataStore, notifier: SyncNotifier = SyncNotifier(),
-                storedFilters: (@Sendable (Requester, String) async throws -> Filter?)? = nil, logger: Logger) {
+                logger: Logger) {
         self.rooms = rooms
-        self.storedFilters = storedFilters
         self.accountData = accountData
         self.notifier = notifier
         self.logger = logger
@@ -27,7 +24,7 @@ public final class SyncService: Sendable {
 
     /// The newest position of every stream.
     public func currentToken() async throws -> SyncToken {
-        SyncToken(rooms: try await rooms.store.maxStreamPos(), accountData: try await accountData.maxStreamPos())
+        SyncToken(rooms: try await rooms.store.maxStreamPos(), accountData: try await accountData.currentPosition())
     }
 
     public func sync(_ requester: Requester, _ request: SyncRequest) async throws -> JSONObject {
@@ -36,8 +33,9 @@ public final class SyncService: Sendable {
             // Registered before looking, so a change landing while the response is built still wakes us.
             let ticket = await notifier.register(userNid: requester.userNid, userId: requester.userId)
             let now = try await currentToken()
-            let response = try await SyncResponseBuilder(service: self, requester: requester, request: request, now: now)
-                .build()
+            let ignored = try await rooms.ignoredUsers(userNid: requester.userNid)
+            let response = try await SyncResponseBuilder(service: self, requester: requester, request: request, now: now,
+                                                         ignored: ignored).build()
             let remaining = deadline - ContinuousClock.now
             if request.since == nil || request.fullState || !response.isEmpty || remaining <= .zero {
                 await notifier.cancel(ticket)

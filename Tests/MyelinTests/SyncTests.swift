@@ -209,3 +209,42 @@ import Testing
         }
     }
 }
+
+@Suite struct SyncFilterAndIgnoreTests {
+    @Test func storedFiltersAndIgnoredUsersApply() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let bob = try await server.register("bob")
+            let carol = try await server.register("carol")
+            let roomId = try await server.createRoom(alice, ["preset": "public_chat"])
+            try await server.joinOK(bob, roomId)
+            _ = try await server.sendOK(bob, roomId, "from bob")
+            _ = try await server.sendOK(alice, roomId, "from alice")
+            // A stored filter by ID.
+            let created = try await server.client.post(
+                "/_matrix/client/v3/user/\(TestServer.segment(alice.userId))/filter",
+                ["room": ["timeline": ["limit": 1]]], token: alice.accessToken)
+            let filterId = try #require(created.json["filter_id"]?.stringValue)
+            let filtered = try await server.client.get("/_matrix/client/v3/sync?filter=\(filterId)", token: alice.accessToken)
+            let events = filtered.json["rooms"]?["join"]?[roomId]?["timeline"]?["events"]?.arrayValue ?? []
+            #expect(events.count == 1)
+            // Alice ignores Bob: his message leaves her timeline, and his invites do not reach her.
+            let ignore = try await server.client.put(
+                "/_matrix/client/v3/user/\(TestServer.segment(alice.userId))/account_data/m.ignored_user_list",
+                ["ignored_users": .object([bob.userId: [:]])], token: alice.accessToken)
+            #expect(ignore.status == 200)
+            let synced = try await server.client.get("/_matrix/client/v3/sync", token: alice.accessToken)
+            let bodies = (synced.json["rooms"]?["join"]?[roomId]?["timeline"]?["events"]?.arrayValue ?? [])
+                .compactMap { $0["content"]?["body"]?.stringValue }
+            #expect(bodies.contains("from alice"))
+            #expect(!bodies.contains("from bob"))
+            let bobsRoom = try await server.createRoom(bob)
+            #expect(try await server.invite(bob, bobsRoom, alice.userId).status == 200)
+            let carolsRoom = try await server.createRoom(carol)
+            #expect(try await server.invite(carol, carolsRoom, alice.userId).status == 200)
+            let invites = try await server.client.get("/_matrix/client/v3/sync", token: alice.accessToken)
+            #expect(invites.json["rooms"]?["invite"]?[bobsRoom] == nil)
+            #expect(invites.json["rooms"]?["invite"]?[carolsRoom] != nil)
+        }
+    }
+}
