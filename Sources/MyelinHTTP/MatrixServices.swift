@@ -1,6 +1,7 @@
 import MyelinAccounts
 import MyelinKeyBackup
 import MyelinE2EE
+import MyelinEphemeral
 import MyelinMedia
 import MyelinRooms
 import MyelinStorage
@@ -22,17 +23,20 @@ public struct MatrixServices: Sendable {
     public let crossSigning: CrossSigningService
     public let signatureUpload: SignatureUploadService
     public let rooms: RoomService
+    /// Typing, receipts and read markers, presence.
+    public let ephemeral: EphemeralServices
     /// Nil when URL previews are off (the default): the preview routes are then absent.
     public let urlPreview: URLPreviewService?
 
     public init(settings: HTTPSettings, accounts: AccountsContext, e2eeKeys: E2EEKeyStore, media: MediaService,
-                keyBackup: KeyBackupService, rooms: RoomService, urlPreview: URLPreviewService? = nil,
-                remoteKeys: (any RemoteKeyQuerier)? = nil) {
+                keyBackup: KeyBackupService, rooms: RoomService, ephemeral: EphemeralServices,
+                urlPreview: URLPreviewService? = nil, remoteKeys: (any RemoteKeyQuerier)? = nil) {
         self.settings = settings
         self.media = media
         self.keyBackup = keyBackup
         self.urlPreview = urlPreview
         self.rooms = rooms
+        self.ephemeral = ephemeral
         self.accounts = accounts
         let sessions = SessionService(context: accounts)
         self.sessions = sessions
@@ -73,6 +77,9 @@ public struct MatrixServices: Sendable {
         table.add(RoomUpgradeRoutes(services: self).routes)
         table.add(ReportRoutes(services: self).routes)
         table.add(SpaceHierarchyRoutes(services: self).routes)
+        table.add(TypingRoutes(services: self).routes)
+        table.add(ReceiptRoutes(services: self).routes)
+        table.add(PresenceRoutes(services: self).routes)
         if let preview = urlPreview { table.add(URLPreviewRoutes(preview: preview).routes) }
         return table
     }

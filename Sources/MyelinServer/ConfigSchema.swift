@@ -188,6 +188,7 @@ enum ConfigSchema {
         list("media.url_preview_allowed_networks") { $0.mediaURLPreviewAllowedNetworks = $1 },
         choice("rooms.default_room_version", RoomVersion.all.map(\.identifier)) { $0.defaultRoomVersion = $1 },
         int("rooms.redaction_retention_s", 0...31_536_000) { $0.redactionRetentionS = $1 },
+        int("presence.idle_timeout_s", 60...86_400) { $0.presenceIdleTimeoutS = $1 },
     ]
 
     static let byPath: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: keys.map { ($0.path, $0) })

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import MatrixCore
 import MyelinAccounts
+import MyelinEphemeral
 import MyelinHTTP
 import MyelinHTTPClient
 import MyelinKeyBackup
@@ -68,7 +69,10 @@ public final class Homeserver: Sendable {
         let services = MatrixServices(settings: config.httpSettings, accounts: accounts,
                                       e2eeKeys: E2EEKeyStore(database: database), media: media,
                                       keyBackup: KeyBackupService(store: KeyBackupStore(database: database)),
-                                      rooms: rooms, urlPreview: preview)
+                                      rooms: rooms,
+                                      ephemeral: EphemeralServices(rooms: rooms, database: database, clock: clock,
+                                                                   settings: config.ephemeralSettings, logger: logger),
+                                      urlPreview: preview)
         return Homeserver(config: config, database: database, services: services, logger: logger)
     }
 
@@ -112,6 +116,7 @@ public final class Homeserver: Sendable {
                                      serverName: "Myelin"),
                 onServerRunning: announce(.plain), logger: logger),
             RedactionPruner(rooms: services.rooms, logger: logger, interval: .seconds(3600)),
+            EphemeralUpkeep(ephemeral: services.ephemeral, announcements: services.rooms.pipeline.announcements),
         ]
         if config.tlsEnabled {
             let store: TLSConfigurationStore
@@ -145,6 +150,7 @@ public final class Homeserver: Sendable {
     /// After the listeners have stopped: ends the thumbnail worker, flushes and closes the database.
     public func shutdown() async throws {
         await services.media.thumbnailer?.shutdown()
+        await services.ephemeral.shutdown()
         try await database.close()
     }
 }
@@ -198,6 +204,10 @@ extension MyelinConfig {
         client.totalTimeout = .seconds(Int64(outboundTotalTimeoutS))
         client.maxResponseBodyBytes = outboundMaxResponseBytes
         return client
+    }
+
+    var ephemeralSettings: EphemeralSettings {
+        EphemeralSettings(presenceIdleTimeoutMs: Int64(presenceIdleTimeoutS) * 1000)
     }
 
     var accountsSettings: AccountsSettings {

@@ -86,6 +86,8 @@ public struct MyelinConfig: Sendable, Equatable {
     public var defaultRoomVersion = "12"
     public var redactionRetentionS = 604_800
 
+    public var presenceIdleTimeoutS = 300
+
     public init() {}
 
     public var tlsEnabled: Bool { !tlsCertificatePath.isEmpty && !tlsPrivateKeyPath.isEmpty }
