@@ -161,4 +161,35 @@ import Testing
             #expect(try await server.getPresence(bob, of: carol.userId).json["presence"] == "unavailable")
         }
     }
+
+    @Test func presenceAndReceiptsSurviveARestart() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("myelin-restart-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var roomId = ""
+        var eventId = ""
+        var position: Int64 = 0
+        try await withServer({ $0.dataDir = dir }) { server in
+            let alice = try await server.register("alice")
+            roomId = try await server.createRoom(alice)
+            eventId = try await server.sendOK(alice, roomId)
+            #expect(try await server.receipt(alice, roomId, "m.read", eventId).status == 200)
+            // After the receipt: activity brings an unavailable user back online.
+            #expect(try await server.putPresence(alice, ["presence": "unavailable", "status_msg": "Out"]).status == 200)
+            position = try await server.ephemeral.presence.currentPosition()
+        }
+        try await withServer({ $0.dataDir = dir }) { server in
+            let login = try await server.login("alice")
+            let token = try #require(login.json["access_token"]?.stringValue)
+            let userId = try #require(login.json["user_id"]?.stringValue)
+            let own = try await server.client.get("/_matrix/client/v3/presence/\(TestServer.segment(userId))/status",
+                                                  token: token)
+            #expect(own.json["presence"] == "unavailable")
+            #expect(own.json["status_msg"] == "Out")
+            // Positions carry on from where they were.
+            #expect(try await server.ephemeral.presence.currentPosition() == position)
+            let receipts = try await server.ephemeral.receipts.update(viewer: userId, since: nil)
+            #expect(receipts.rooms[roomId]?.receipt(eventId, "m.read", userId) != nil)
+            #expect(receipts.position == 1)
+        }
+    }
 }

@@ -150,4 +150,17 @@ import Testing
             #expect(await server.ephemeral.typing.currentPosition() == 0)
         }
     }
+
+    @Test func expiryIsAnnouncedWithoutAnyoneReading() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let roomId = try await server.createRoom(alice)
+            let notices = await server.ephemeral.typing.feed.subscribe()
+            // A zero timeout expires at once: the timer task, not a read, must announce it.
+            #expect(try await server.typing(alice, roomId, ["typing": true, "timeout": 0]).status == 200)
+            var iterator = notices.makeAsyncIterator()
+            #expect(await iterator.next() == TypingChange(roomId: roomId, position: 1))
+            #expect(await iterator.next() == TypingChange(roomId: roomId, position: 2))
+        }
+    }
 }
