@@ -56,6 +56,11 @@ let package = Package(
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinRooms",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Typing, receipts and read markers, presence: the ephemeral streams sync serves. No HTTP here.
+        .target(name: "MyelinEphemeral", dependencies: [
+            "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinRooms",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "MyelinMedia", dependencies: [
             "MatrixCore", "MyelinStorage", "CSodium", "MyelinHTTPClient",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -79,7 +84,7 @@ let package = Package(
         ]),
         .target(name: "MyelinHTTP", dependencies: [
             "MatrixCore", "MyelinAccounts", "MyelinStorage", "MyelinTLS", "MyelinMedia", "MyelinKeyBackup", "MyelinE2EE",
-            "MyelinRooms", "MyelinSync", "MyelinProfiles",
+            "MyelinRooms", "MyelinSync", "MyelinProfiles", "MyelinEphemeral",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -88,7 +93,7 @@ let package = Package(
         ]),
         .target(name: "MyelinServer", dependencies: [
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinTLS", "MyelinHTTPClient", "MyelinMedia",
-            "MyelinThumbnail", "MyelinKeyBackup", "MyelinRooms", "MyelinSync", "MyelinProfiles",
+            "MyelinThumbnail", "MyelinKeyBackup", "MyelinRooms", "MyelinSync", "MyelinProfiles", "MyelinEphemeral",
             "CMbedTLS",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -135,7 +140,7 @@ let package = Package(
         .testTarget(name: "MyelinThumbnailTests", dependencies: ["MyelinThumbnail"]),
         .testTarget(name: "MyelinTests", dependencies: [
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinServer", "MyelinMedia", "MyelinE2EE",
-            "MyelinRooms", "MyelinProfiles",
+            "MyelinRooms", "MyelinProfiles", "MyelinEphemeral",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

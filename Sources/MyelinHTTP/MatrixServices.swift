@@ -1,6 +1,7 @@
 import MyelinAccounts
 import MyelinKeyBackup
 import MyelinE2EE
+import MyelinEphemeral
 import MyelinMedia
 import MyelinProfiles
 import MyelinRooms
@@ -29,13 +30,15 @@ public struct MatrixServices: Sendable {
     public let profiles: ProfileService
     public let userDirectory: UserDirectoryService
     public let roomTags: RoomTagService
+    /// Typing, receipts and read markers, presence.
+    public let ephemeral: EphemeralServices
     /// Nil when URL previews are off (the default): the preview routes are then absent.
     public let urlPreview: URLPreviewService?
 
     public init(settings: HTTPSettings, accounts: AccountsContext, e2eeKeys: E2EEKeyStore, media: MediaService,
                 keyBackup: KeyBackupService, rooms: RoomService, sync: SyncService, profiles: ProfileService,
-                userDirectory: UserDirectoryService, urlPreview: URLPreviewService? = nil,
-                remoteKeys: (any RemoteKeyQuerier)? = nil) {
+                userDirectory: UserDirectoryService, ephemeral: EphemeralServices,
+                urlPreview: URLPreviewService? = nil, remoteKeys: (any RemoteKeyQuerier)? = nil) {
         self.settings = settings
         self.media = media
         self.keyBackup = keyBackup
@@ -45,6 +48,7 @@ public struct MatrixServices: Sendable {
         self.profiles = profiles
         self.userDirectory = userDirectory
         self.roomTags = RoomTagService(rooms: rooms, accounts: accounts)
+        self.ephemeral = ephemeral
         self.accounts = accounts
         let sessions = SessionService(context: accounts)
         self.sessions = sessions
@@ -91,6 +95,9 @@ public struct MatrixServices: Sendable {
         table.add(SpaceHierarchyRoutes(services: self).routes)
         table.add(ProfileRoutes(services: self).routes)
         table.add(UserDirectoryRoutes(services: self).routes)
+        table.add(TypingRoutes(services: self).routes)
+        table.add(ReceiptRoutes(services: self).routes)
+        table.add(PresenceRoutes(services: self).routes)
         if let preview = urlPreview { table.add(URLPreviewRoutes(preview: preview).routes) }
         return table
     }

@@ -190,6 +190,7 @@ enum ConfigSchema {
         int("rooms.redaction_retention_s", 0...31_536_000) { $0.redactionRetentionS = $1 },
 
         bool("user_directory.search_all_users") { $0.userDirectorySearchAllUsers = $1 },
+        int("presence.idle_timeout_s", 60...86_400) { $0.presenceIdleTimeoutS = $1 },
     ]
 
     static let byPath: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: keys.map { ($0.path, $0) })

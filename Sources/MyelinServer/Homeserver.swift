@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import MatrixCore
 import MyelinAccounts
+import MyelinEphemeral
 import MyelinHTTP
 import MyelinHTTPClient
 import MyelinKeyBackup
@@ -79,6 +80,8 @@ public final class Homeserver: Sendable {
                                       userDirectory: UserDirectoryService(
                                         database: database, serverName: config.serverName,
                                         settings: UserDirectorySettings(searchAllUsers: config.userDirectorySearchAllUsers)),
+                                      ephemeral: EphemeralServices(rooms: rooms, database: database, clock: clock,
+                                                                   settings: config.ephemeralSettings, logger: logger),
                                       urlPreview: preview)
         return Homeserver(config: config, database: database, services: services, logger: logger)
     }
@@ -124,6 +127,7 @@ public final class Homeserver: Sendable {
                 onServerRunning: announce(.plain), logger: logger),
             RedactionPruner(rooms: services.rooms, logger: logger, interval: .seconds(3600)),
             SyncFeeds(sync: services.sync),
+            EphemeralUpkeep(ephemeral: services.ephemeral, announcements: services.rooms.pipeline.announcements),
         ]
         if config.tlsEnabled {
             let store: TLSConfigurationStore
@@ -157,6 +161,7 @@ public final class Homeserver: Sendable {
     /// After the listeners have stopped: ends the thumbnail worker, flushes and closes the database.
     public func shutdown() async throws {
         await services.media.thumbnailer?.shutdown()
+        await services.ephemeral.shutdown()
         try await database.close()
     }
 }
@@ -210,6 +215,10 @@ extension MyelinConfig {
         client.totalTimeout = .seconds(Int64(outboundTotalTimeoutS))
         client.maxResponseBodyBytes = outboundMaxResponseBytes
         return client
+    }
+
+    var ephemeralSettings: EphemeralSettings {
+        EphemeralSettings(presenceIdleTimeoutMs: Int64(presenceIdleTimeoutS) * 1000)
     }
 
     var accountsSettings: AccountsSettings {

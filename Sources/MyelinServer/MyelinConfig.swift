@@ -87,6 +87,7 @@ public struct MyelinConfig: Sendable, Equatable {
     public var redactionRetentionS = 604_800
 
     public var userDirectorySearchAllUsers = false
+    public var presenceIdleTimeoutS = 300
 
     public init() {}
 

@@ -6,7 +6,7 @@ enum Migrations {
     /// Identifiers in order; the position + 1 is the schema version reported to admins.
     static let identifiers = ["v1_accounts", "v2_account_data_registration_tokens", "v3_refresh_and_login_tokens",
                               "v4_media", "v5_e2ee_keys", "v6_key_backup", "v7_rooms",
-                              "v8_reads", "v9_profiles", "v10_filters"]
+                              "v8_reads", "v9_profiles", "v10_filters", "v11_receipts_presence"]
 
     static func makeMigrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -380,6 +380,33 @@ enum Migrations {
                     filter_id INTEGER NOT NULL,
                     json BLOB NOT NULL,
                     PRIMARY KEY (user_nid, filter_id)
+                ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("v11_receipts_presence") { db in
+            // Receipts: one row per (room, user, receipt type, thread), '' being "unthreaded"; a newer
+            // receipt replaces the row and takes the next position of the receipt stream, so "what changed
+            // since position p" is the rows above p. Presence: one row per user, the last state the
+            // presence service wrote, with its position in the presence stream (kept across restarts).
+            try db.execute(sql: """
+                CREATE TABLE receipts (
+                    room_nid INTEGER NOT NULL REFERENCES rooms(room_nid),
+                    user_id TEXT NOT NULL,
+                    receipt_type TEXT NOT NULL,
+                    thread_id TEXT NOT NULL DEFAULT '',
+                    event_nid INTEGER NOT NULL REFERENCES event_ids(event_nid),
+                    ts INTEGER NOT NULL,
+                    stream_pos INTEGER NOT NULL,
+                    PRIMARY KEY (room_nid, user_id, receipt_type, thread_id)
+                ) WITHOUT ROWID;
+                CREATE UNIQUE INDEX receipts_by_stream ON receipts(stream_pos);
+                CREATE TABLE presence (
+                    user_id TEXT PRIMARY KEY NOT NULL,
+                    state TEXT NOT NULL,
+                    status_msg TEXT,
+                    last_active_ts INTEGER NOT NULL,
+                    currently_active INTEGER NOT NULL,
+                    stream_pos INTEGER NOT NULL
                 ) WITHOUT ROWID;
                 """)
         }

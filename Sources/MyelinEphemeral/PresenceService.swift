@@ -1,0 +1,251 @@
+import Logging
+import MatrixCore
+import MyelinAccounts
+import MyelinStorage
+
+/// Presence (spec "Presence"): every user's state, status message and last activity, held in memory
+/// (loaded once from storage, written back on each change) so reads are cheap and the stream positions
+/// it assigns are always consistent with what it serves. Each change takes the next position of the
+/// presence stream and is announced on `feed`.
+///
+/// Transitions by time: an online user inactive for `presenceIdleTimeoutMs` becomes `unavailable`, and
+/// one inactive for `presenceActiveGranularityMs` stops being `currently_active`. They are applied
+/// against the clock on every read, and a timer task sleeping until the next one lets listeners hear
+/// of them promptly. Activity (`markActive`) brings an `unavailable` user back online, as in Synapse.
+/// Going offline when a user's clients stop syncing belongs to sync, which is not here yet.
+public actor PresenceService {
+    private let store: PresenceStore
+    private let rooms: RoomEventStore
+    private let clock: WallClock
+    private let settings: EphemeralSettings
+    private let logger: Logger
+    private var users: [String: PresenceStatus] = [:]
+    /// The last activity time written to storage per user: activity alone is written at most once per
+    /// `presenceActiveGranularityMs`.
+    private var storedActivity: [String: Int64] = [:]
+    private var position: Int64 = 0
+    private var loaded = false
+    private var timer = WakeTimer()
+    /// Change notices, for sync's notifier.
+    public nonisolated let feed = ChangeFeed<PresenceChange>()
+
+    public init(store: PresenceStore, rooms: RoomEventStore, clock: WallClock, settings: EphemeralSettings = .init(),
+                logger: Logger) {
+        self.store = store
+        self.rooms = rooms
+        self.clock = clock
+        self.settings = settings
+        self.logger = logger
+    }
+
+    // MARK: The endpoints
+
+    /// `PUT /presence/{userId}/status`: only one's own (403). Setting `online` counts as activity; the
+    /// status message is replaced (cleared when absent), as in Synapse.
+    public func setPresence(_ requester: Requester, userId: String, state: PresenceState, statusMsg: String?)
+        async throws
+    {
+        guard userId == requester.userId else { throw MatrixError.forbidden("Can only set your own presence state") }
+        try await load()
+        let now = clock.nowMs()
+        var notices = expireDue(now: now)
+        var status = users[userId] ?? .unknown
+        let before = status
+        status.state = state
+        status.statusMsg = statusMsg
+        if state == .online { status.lastActiveTs = now }
+        status.currentlyActive = state == .online && now - status.lastActiveTs < settings.presenceActiveGranularityMs
+        if status.changed(from: before) {
+            notices.append(bump(userId, &status))
+        }
+        users[userId] = status
+        scheduleWake()
+        try await save(notices.map(\.userId) + [userId])
+        await feed.send(notices)
+    }
+
+    /// `GET /presence/{userId}/status`: one's own, or that of a user who shares a joined room with the
+    /// requester (Synapse's rule; 403 otherwise, unknown users included).
+    public func presence(_ requester: Requester, of userId: String) async throws -> JSONObject {
+        guard (try? UserID(parsing: userId)) != nil else {
+            throw MatrixError.invalidParam("\(userId) is not a valid user ID")
+        }
+        if userId != requester.userId {
+            let sharing = try await rooms.usersSharingRoom(with: requester.userId, among: [userId])
+            guard sharing.contains(userId) else {
+                throw MatrixError.forbidden("You are not allowed to see their presence")
+            }
+        }
+        try await settle()
+        return (users[userId] ?? .unknown).content(nowMs: clock.nowMs())
+    }
+
+    /// Records activity by the user (an API call, a sent event): their last active time moves to now,
+    /// and an `unavailable` user comes back online. Errors are logged, never thrown: activity is a side
+    /// note to whatever the user was doing.
+    public func markActive(_ userId: String) async {
+        do {
+            try await load()
+            let now = clock.nowMs()
+            var notices = expireDue(now: now)
+            var status = users[userId] ?? .unknown
+            let before = status
+            status.lastActiveTs = now
+            if status.state == .unavailable { status.state = .online }
+            if status.state == .online { status.currentlyActive = true }
+            if status.changed(from: before) { notices.append(bump(userId, &status)) }
+            users[userId] = status
+            scheduleWake()
+            var toSave = notices.map(\.userId)
+            if !toSave.contains(userId), now - (storedActivity[userId] ?? 0) >= settings.presenceActiveGranularityMs {
+                toSave.append(userId)
+            }
+            try await save(toSave)
+            await feed.send(notices)
+        } catch {
+            logger.warning("recording presence activity failed", metadata: ["user": "\(userId)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: Reads (for sync)
+
+    /// The presence stream's current position.
+    public func currentPosition() async throws -> Int64 {
+        try await settle()
+        return position
+    }
+
+    /// The user's presence now (`unknown`, i.e. offline, for a user never seen). No visibility check.
+    public func status(of userId: String) async throws -> PresenceStatus {
+        try await settle()
+        return users[userId] ?? .unknown
+    }
+
+    /// What sync serves as top-level `presence` for `viewer`: `m.presence` events of the users whose
+    /// presence changed in (`since`, `upTo`] (every user with a known presence when `since` is nil) and
+    /// who share a joined room with the viewer, or are the viewer. At most `limit` users, oldest change
+    /// first; `position` says how far the answer is complete (below `upTo` when the limit cut it).
+    public func update(viewer: String, since: Int64?, upTo: Int64? = nil, limit: Int = 500) async throws
+        -> PresenceUpdate
+    {
+        try await settle()
+        let to = min(upTo ?? position, position)
+        let from = since ?? 0
+        let candidates = users.filter { $0.value.position > from && $0.value.position <= to }
+            .sorted { $0.value.position < $1.value.position }
+        guard !candidates.isEmpty else { return PresenceUpdate(position: to, events: []) }
+        let others = candidates.map { $0.key }.filter { $0 != viewer }
+        let sharing = try await rooms.usersSharingRoom(with: viewer, among: others)
+        let visible = candidates.filter { $0.key == viewer || sharing.contains($0.key) }
+        let now = clock.nowMs()
+        let kept = visible.prefix(max(0, limit))
+        let complete = kept.count == visible.count
+        return PresenceUpdate(position: complete ? to : kept.last?.value.position ?? from,
+                              events: kept.map { $0.value.event(userId: $0.key, nowMs: now) })
+    }
+
+    /// Stops the wake-up timer and ends the feed's listeners.
+    public func shutdown() async {
+        timer.cancel()
+        await feed.finish()
+    }
+
+    // MARK: Internals
+
+    private func load() async throws {
+        guard !loaded else { return }
+        let records = try await store.all()
+        // Another call may have loaded while this one waited.
+        guard !loaded else { return }
+        for record in records {
+            users[record.userId] = PresenceStatus(record)
+            storedActivity[record.userId] = record.lastActiveTs
+        }
+        position = records.map(\.streamPos).max() ?? 0
+        loaded = true
+        scheduleWake()
+    }
+
+    /// Applies the transitions that are due, writes and announces them.
+    private func settle() async throws {
+        try await load()
+        let notices = expireDue(now: clock.nowMs())
+        guard !notices.isEmpty else { return }
+        scheduleWake()
+        try await save(notices.map(\.userId))
+        await feed.send(notices)
+    }
+
+    /// Online users past the idle timeout become unavailable; past the activity granularity, no longer
+    /// currently active. Returns the changes (not yet written or announced).
+    private func expireDue(now: Int64) -> [PresenceChange] {
+        var notices: [PresenceChange] = []
+        for (userId, current) in users where current.state == .online {
+            var status = current
+            let idle = now - status.lastActiveTs
+            if idle >= settings.presenceIdleTimeoutMs {
+                status.state = .unavailable
+                status.currentlyActive = false
+            } else if status.currentlyActive, idle >= settings.presenceActiveGranularityMs {
+                status.currentlyActive = false
+            } else {
+                continue
+            }
+            notices.append(bump(userId, &status))
+            users[userId] = status
+        }
+        return notices
+    }
+
+    private func bump(_ userId: String, _ status: inout PresenceStatus) -> PresenceChange {
+        position += 1
+        status.position = position
+        return PresenceChange(userId: userId, position: position)
+    }
+
+    private func save(_ userIds: [String]) async throws {
+        for userId in Set(userIds) {
+            guard let status = users[userId] else { continue }
+            storedActivity[userId] = status.lastActiveTs
+            try await store.save(status.record(userId: userId))
+        }
+    }
+
+    /// The next time-based transition of any online user.
+    private func nextDeadline() -> Int64? {
+        let granularity = settings.presenceActiveGranularityMs
+        let idle = settings.presenceIdleTimeoutMs
+        return users.values.lazy.filter { $0.state == .online }.map { status in
+            status.lastActiveTs + (status.currentlyActive ? granularity : idle)
+        }.min()
+    }
+
+    private func scheduleWake() {
+        timer.schedule(at: nextDeadline(), now: clock.nowMs()) { [weak self] in await self?.woke() }
+    }
+
+    private func woke() async {
+        timer.fired()
+        do {
+            try await settle()
+        } catch {
+            logger.warning("applying presence timeouts failed", metadata: ["error": "\(error)"])
+        }
+        scheduleWake()
+    }
+}
+
+/// Presence events for one viewer, and the presence stream position the answer is complete up to.
+public struct PresenceUpdate: Sendable, Equatable {
+    public let position: Int64
+    /// `m.presence` events (`sender`, `content`), oldest change first.
+    public let events: [JSONObject]
+}
+
+extension PresenceStatus {
+    /// Whether a change is worth an update: the state, the message, or `currently_active` changed.
+    /// Activity alone, while currently active, is not (the spec's `currently_active` rule).
+    func changed(from old: PresenceStatus) -> Bool {
+        state != old.state || statusMsg != old.statusMsg || currentlyActive != old.currentlyActive
+    }
+}
