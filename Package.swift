@@ -48,7 +48,7 @@ let package = Package(
         ]),
         // /sync: stream tokens, the notifier that wakes waiting requests, the response.
         .target(name: "MyelinSync", dependencies: [
-            "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinRooms",
+            "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinRooms", "MyelinEphemeral",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Profiles (and their member events) and the user directory. No HTTP here.

@@ -29,7 +29,8 @@ struct SyncRoutes {
                 }
                 let filter = try await services.filters.syncFilter(userNid: requester.userNid,
                                                                    parameter: call.query["filter"])
-                let request = try SyncRequest(since: since, timeout: timeout, fullState: fullState, filter: filter)
+                let request = try SyncRequest(since: since, timeout: timeout, fullState: fullState, filter: filter,
+                                              setPresence: call.query["set_presence"] ?? "online")
                 return MatrixResponse(json: .object(try await services.sync.sync(requester, request)))
             },
         ]

@@ -71,17 +71,19 @@ public final class Homeserver: Sendable {
         let rooms = RoomService(pipeline: pipeline, store: roomStore, settings: config.roomSettings,
                                 profiles: StoredMemberProfiles(store: profileStore, serverName: config.serverName),
                                 logger: logger)
+        let ephemeral = EphemeralServices(rooms: rooms, database: database, clock: clock,
+                                          settings: config.ephemeralSettings, logger: logger)
         let services = MatrixServices(settings: config.httpSettings, accounts: accounts,
                                       e2eeKeys: E2EEKeyStore(database: database), media: media,
                                       keyBackup: KeyBackupService(store: KeyBackupStore(database: database)),
                                       rooms: rooms,
-                                      sync: SyncService(rooms: rooms, accountData: accounts.accountData, logger: logger),
+                                      sync: SyncService(rooms: rooms, accountData: accounts.accountData,
+                                                        ephemeral: ephemeral, logger: logger),
                                       profiles: ProfileService(context: accounts, store: profileStore, rooms: rooms),
                                       userDirectory: UserDirectoryService(
                                         database: database, serverName: config.serverName,
                                         settings: UserDirectorySettings(searchAllUsers: config.userDirectorySearchAllUsers)),
-                                      ephemeral: EphemeralServices(rooms: rooms, database: database, clock: clock,
-                                                                   settings: config.ephemeralSettings, logger: logger),
+                                      ephemeral: ephemeral,
                                       urlPreview: preview)
         return Homeserver(config: config, database: database, services: services, logger: logger)
     }

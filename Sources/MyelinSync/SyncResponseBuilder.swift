@@ -1,5 +1,6 @@
 import MatrixCore
 import MyelinAccounts
+import MyelinEphemeral
 import MyelinRooms
 import MyelinStorage
 
@@ -31,7 +32,15 @@ struct SyncResponseBuilder {
         var roomsWithEvents: Set<Int64>? = nil
         if let since { roomsWithEvents = try await store.roomsWithEvents(after: since.rooms, upTo: now.rooms) }
         let baseline = request.since?.rooms ?? 0
-        for membership in try await store.memberships(of: requester.userId) where !membership.forgotten {
+        let memberships = try await store.memberships(of: requester.userId).filter { !$0.forgotten }
+        let joinedIds = memberships.filter { $0.membership == "join" && $0.streamPos <= now.rooms }.map(\.roomId)
+        let ephemeral = service.ephemeral
+        let typing = await ephemeral.typing.update(since: since?.typing, in: Set(joinedIds))
+        let receipts = try await ephemeral.receipts.update(viewer: requester.userId, roomIds: joinedIds,
+                                                           since: since?.receipts, upTo: now.receipts)
+        let presence = try await ephemeral.presence.update(viewer: requester.userId, since: since?.presence,
+                                                           upTo: now.presence)
+        for membership in memberships {
             guard membership.streamPos <= now.rooms, filter.room.includesRoom(membership.roomId) else { continue }
             let changedSince = since.map { membership.streamPos > $0.rooms } ?? true
             let roomAccountData = accountChanges.rooms[membership.roomId] ?? []
@@ -39,13 +48,21 @@ struct SyncResponseBuilder {
             case "join":
                 let isNewJoin = request.since == nil || membership.streamPos > baseline
                 let hasEvents = roomsWithEvents?.contains(membership.roomNid) ?? true
-                guard request.fullState || isNewJoin || hasEvents || !roomAccountData.isEmpty else { continue }
+                var ephemeralEvents: [JSONValue] = []
+                if let users = typing.rooms[membership.roomId] {
+                    ephemeralEvents.append(["type": "m.typing", "content": ["user_ids": .array(users.map(JSONValue.string))]])
+                }
+                if let content = receipts.rooms[membership.roomId] {
+                    ephemeralEvents.append(["type": "m.receipt", "content": .object(content)])
+                }
+                guard request.fullState || isNewJoin || hasEvents || !roomAccountData.isEmpty || !ephemeralEvents.isEmpty
+                else { continue }
                 let room = try await service.rooms.room(membership.roomId)
                 var entry = try await timelineAndState(
                     room, after: isNewJoin || request.fullState ? 0 : baseline, upTo: now.rooms,
                     fullState: isNewJoin || request.fullState || since == nil)
                 entry["account_data"] = ["events": .array(roomAccountData.map(JSONValue.object))]
-                entry["ephemeral"] = ["events": []]
+                entry["ephemeral"] = ["events": .array(ephemeralEvents)]
                 entry["summary"] = .object(try await summary(room))
                 join[membership.roomId] = .object(entry)
             case "invite", "knock":
@@ -76,11 +93,21 @@ struct SyncResponseBuilder {
                 continue
             }
         }
-        var json: JSONObject = ["next_batch": .string(now.description)]
+        // The ephemeral answers may stop short of `now` (their limits): the next sync resumes there.
+        var next = now
+        next.typing = typing.position
+        next.receipts = receipts.position
+        next.presence = presence.position
+        var json: JSONObject = ["next_batch": .string(next.description)]
         json["rooms"] = ["join": .object(join), "invite": .object(invite), "leave": .object(leave),
                          "knock": .object(knock)]
         json["account_data"] = ["events": .array(accountChanges.global.map(JSONValue.object))]
+        let presenceEvents = filter.presence.excludesEverything ? [] : presence.events.filter {
+            filter.presence.matches(type: "m.presence", sender: $0["sender"]?.stringValue)
+        }
+        json["presence"] = ["events": .array(presenceEvents.map(JSONValue.object))]
         let isEmpty = join.isEmpty && invite.isEmpty && leave.isEmpty && knock.isEmpty && accountChanges.global.isEmpty
+            && presenceEvents.isEmpty
         return Response(json: json, isEmpty: isEmpty)
     }
 

@@ -1,6 +1,7 @@
 import Logging
 import MatrixCore
 import MyelinAccounts
+import MyelinEphemeral
 import MyelinRooms
 import MyelinStorage
 
@@ -8,15 +9,17 @@ import MyelinStorage
 public final class SyncService: Sendable {
     let rooms: RoomService
     let accountData: AccountDataStore
+    let ephemeral: EphemeralServices
     public let notifier: SyncNotifier
     let logger: Logger
 
     /// Longest a client may hold a request open.
     static let maxTimeout: Duration = .seconds(180)
 
-    public init(rooms: RoomService, accountData: AccountDataStore, notifier: SyncNotifier = SyncNotifier(),
-                logger: Logger) {
+    public init(rooms: RoomService, accountData: AccountDataStore, ephemeral: EphemeralServices,
+                notifier: SyncNotifier = SyncNotifier(), logger: Logger) {
         self.rooms = rooms
+        self.ephemeral = ephemeral
         self.accountData = accountData
         self.notifier = notifier
         self.logger = logger
@@ -24,10 +27,17 @@ public final class SyncService: Sendable {
 
     /// The newest position of every stream.
     public func currentToken() async throws -> SyncToken {
-        SyncToken(rooms: try await rooms.store.maxStreamPos(), accountData: try await accountData.currentPosition())
+        var token = SyncToken(rooms: try await rooms.store.maxStreamPos(),
+                              accountData: try await accountData.currentPosition())
+        token.receipts = try await ephemeral.receipts.currentPosition()
+        token.typing = await ephemeral.typing.currentPosition()
+        token.presence = try await ephemeral.presence.currentPosition()
+        return token
     }
 
     public func sync(_ requester: Requester, _ request: SyncRequest) async throws -> JSONObject {
+        // A syncing client is an active user (`set_presence=offline` asks not to be marked).
+        if request.setPresence != "offline" { await ephemeral.presence.markActive(requester.userId) }
         let deadline = ContinuousClock.now + min(request.timeout, Self.maxTimeout)
         while true {
             // Registered before looking, so a change landing while the response is built still wakes us.
@@ -63,11 +73,55 @@ public final class SyncService: Sendable {
         }
     }
 
+    /// Wakes the waiting members of a room (typing, receipts).
+    func wakeMembers(of roomId: String) async {
+        let waiting = await notifier.waitingUserIds
+        guard !waiting.isEmpty else { return }
+        do {
+            guard let room = try await rooms.store.room(id: roomId) else { return }
+            let members = Set(try await rooms.store.members(roomNid: room.nid, membership: "join").keys)
+            await notifier.notify(userIds: members.intersection(waiting))
+        } catch {
+            logger.warning("could not wake syncs for \(roomId): \(error)")
+        }
+    }
+
+    /// Wakes the waiting users who share a room with `userId`, and the user (presence).
+    func wakeSharingRooms(with userId: String) async {
+        let waiting = await notifier.waitingUserIds
+        guard !waiting.isEmpty else { return }
+        do {
+            let sharing = try await rooms.store.usersSharingRoom(with: userId, among: Array(waiting))
+            await notifier.notify(userIds: sharing.union([userId]).intersection(waiting))
+        } catch {
+            logger.warning("could not wake syncs for the presence of \(userId): \(error)")
+        }
+    }
+
     /// Listens to the room pipeline and account data until cancelled (run by the server).
     public func runFeeds() async {
         let announcements = await rooms.pipeline.announcements.subscribe()
         let accountChanges = await accountData.changes.subscribe()
+        let typing = await ephemeral.typing.feed.subscribe()
+        let receipts = await ephemeral.receipts.feed.subscribe()
+        let presence = await ephemeral.presence.feed.subscribe()
         await withTaskGroup(of: Void.self) { group in
+            group.addTask { [self] in
+                for await change in typing { await wakeMembers(of: change.roomId) }
+            }
+            group.addTask { [self] in
+                for await change in receipts {
+                    // A private receipt concerns only its owner.
+                    if change.isPrivate {
+                        await notifier.notify(userIds: [change.userId])
+                    } else {
+                        await wakeMembers(of: change.roomId)
+                    }
+                }
+            }
+            group.addTask { [self] in
+                for await change in presence { await wakeSharingRooms(with: change.userId) }
+            }
             group.addTask { [self] in
                 for await announcement in announcements { await announce(announcement) }
             }

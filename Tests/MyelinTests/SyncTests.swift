@@ -248,3 +248,56 @@ import Testing
         }
     }
 }
+
+@Suite struct SyncEphemeralTests {
+    func longPoll(_ server: TestServer, _ user: TestServer.User, since: String) async throws -> TestResponse {
+        try await server.client.get("/_matrix/client/v3/sync?timeout=180000&since=\(TestServer.queryValue(since))",
+                                    token: user.accessToken)
+    }
+
+    @Test func typingReceiptsAndPresenceReachSyncAndWakeIt() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let bob = try await server.register("bob")
+            let roomId = try await server.createRoom(alice, ["preset": "public_chat"])
+            try await server.joinOK(bob, roomId)
+            let message = try await server.sendOK(alice, roomId, "read me")
+            var token = try #require(try await server.client.get("/_matrix/client/v3/sync", token: bob.accessToken)
+                .json["next_batch"]?.stringValue)
+            let notifier = server.running.homeserver.services.sync.notifier
+
+            // Typing wakes bob's long-poll and arrives as m.typing.
+            let sincetypingSync = token
+            async let typingSync = longPoll(server, bob, since: sincetypingSync)
+            while await notifier.waitingCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(try await server.typing(alice, roomId, ["typing": true, "timeout": 10_000]).status == 200)
+            var response = try await typingSync
+            var ephemeral = response.json["rooms"]?["join"]?[roomId]?["ephemeral"]?["events"]?.arrayValue ?? []
+            #expect(ephemeral.contains { $0["type"] == "m.typing" && $0["content"]?["user_ids"] == [.string(alice.userId)] })
+            token = try #require(response.json["next_batch"]?.stringValue)
+
+            // A read receipt wakes it too.
+            let sincereceiptSync = token
+            async let receiptSync = longPoll(server, bob, since: sincereceiptSync)
+            while await notifier.waitingCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(try await server.receipt(alice, roomId, "m.read", message).status == 200)
+            response = try await receiptSync
+            ephemeral = response.json["rooms"]?["join"]?[roomId]?["ephemeral"]?["events"]?.arrayValue ?? []
+            let receipt = ephemeral.first { $0["type"] == "m.receipt" }
+            #expect(receipt?["content"]?[message]?["m.read"]?[alice.userId]?["ts"] != nil)
+            token = try #require(response.json["next_batch"]?.stringValue)
+
+            // Presence of someone sharing the room.
+            let sincepresenceSync = token
+            async let presenceSync = longPoll(server, bob, since: sincepresenceSync)
+            while await notifier.waitingCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            let put = try await server.client.put(
+                "/_matrix/client/v3/presence/\(TestServer.segment(alice.userId))/status",
+                ["presence": "online", "status_msg": "tea"], token: alice.accessToken)
+            #expect(put.status == 200)
+            response = try await presenceSync
+            let presence = response.json["presence"]?["events"]?.arrayValue ?? []
+            #expect(presence.contains { $0["sender"]?.stringValue == alice.userId && $0["content"]?["status_msg"] == "tea" })
+        }
+    }
+}
