@@ -8,10 +8,10 @@ public struct CrossSigningService: Sendable {
     let context: AccountsContext
     let store: E2EEKeyStore
     let sessions: SessionService
-    let deviceListChanges: DeviceListChanges
+    let deviceListChanges: ChangeFeed<String>
 
     public init(context: AccountsContext, store: E2EEKeyStore, sessions: SessionService,
-                deviceListChanges: DeviceListChanges) {
+                deviceListChanges: ChangeFeed<String>) {
         self.context = context
         self.store = store
         self.sessions = sessions
@@ -60,6 +60,6 @@ public struct CrossSigningService: Sendable {
         var stored: [StoredCrossSigningKey] = []
         for key in uploaded { stored.append(try key.stored(field: "\(key.usage.rawValue)_key")) }
         try await store.putCrossSigningKeys(userNid: requester.userNid, keys: stored, dropping: dropping)
-        await deviceListChanges.notify(userId)
+        await deviceListChanges.publish(userId)
     }
 }

@@ -8,9 +8,9 @@ public struct KeysService: Sendable {
     let store: E2EEKeyStore
     let remote: (any RemoteKeyQuerier)?
     /// Observers learn here when a user's keys change (sync's `device_lists.changed`).
-    public let deviceListChanges: DeviceListChanges
+    public let deviceListChanges: ChangeFeed<String>
 
-    public init(context: AccountsContext, store: E2EEKeyStore, deviceListChanges: DeviceListChanges,
+    public init(context: AccountsContext, store: E2EEKeyStore, deviceListChanges: ChangeFeed<String>,
                 remote: (any RemoteKeyQuerier)? = nil) {
         self.context = context
         self.store = store
@@ -54,7 +54,7 @@ public struct KeysService: Sendable {
         case .oneTimeKeyConflict(let keyId):
             throw MatrixError.invalidParam("One-time key \(keyId) already exists with a different value")
         case .stored(var counts):
-            if device != nil, existing == nil { await deviceListChanges.notify(requester.userId) }
+            if device != nil, existing == nil { await deviceListChanges.publish(requester.userId) }
             // Clients read a missing count as zero; signed_curve25519 is always given, as Synapse does.
             if counts[UploadedOneTimeKeys.signedCurve25519] == nil { counts[UploadedOneTimeKeys.signedCurve25519] = 0 }
             return counts

@@ -9,9 +9,9 @@ import MyelinStorage
 public struct SignatureUploadService: Sendable {
     let context: AccountsContext
     let store: E2EEKeyStore
-    let deviceListChanges: DeviceListChanges
+    let deviceListChanges: ChangeFeed<String>
 
-    public init(context: AccountsContext, store: E2EEKeyStore, deviceListChanges: DeviceListChanges) {
+    public init(context: AccountsContext, store: E2EEKeyStore, deviceListChanges: ChangeFeed<String>) {
         self.context = context
         self.store = store
         self.deviceListChanges = deviceListChanges
@@ -44,7 +44,7 @@ public struct SignatureUploadService: Sendable {
             if !userFailures.isEmpty { failures[targetUserId] = .object(userFailures) }
         }
         try await store.addSignatures(accepted)
-        for userId in changedUsers.sorted() { await deviceListChanges.notify(userId) }
+        for userId in changedUsers.sorted() { await deviceListChanges.publish(userId) }
         return failures
     }
 

@@ -60,7 +60,7 @@ public struct MatrixServices: Sendable {
         self.sharedSecret = SharedSecretRegistration(secret: accounts.settings.sharedSecret, clock: accounts.clock)
         self.registrationTokens = RegistrationTokenAdmin(context: accounts)
         self.rateLimiter = RateLimiter(settings: settings.rateLimits)
-        let deviceListChanges = DeviceListChanges()
+        let deviceListChanges = ChangeFeed<String>()
         self.keys = KeysService(context: accounts, store: e2eeKeys, deviceListChanges: deviceListChanges,
                                 remote: remoteKeys)
         self.crossSigning = CrossSigningService(context: accounts, store: e2eeKeys, sessions: sessions,

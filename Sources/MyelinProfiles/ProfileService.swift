@@ -21,7 +21,9 @@ public final class ProfileService: Sendable {
     /// so two quick changes cannot leave a room with the older one.
     let propagation = KeyedSerialQueue()
     /// Told of every displayname or avatar_url change.
-    public let updates = ProfileUpdates()
+    /// The "profile changed" hook: presence (which the spec says carries displayname and avatar_url) and
+    /// later federation listen here; the member events the change sends are the durable record.
+    public let updates = ChangeFeed<ProfileUpdate>()
 
     public init(context: AccountsContext, store: ProfileStore, rooms: RoomService) {
         self.context = context
@@ -105,7 +107,7 @@ public final class ProfileService: Sendable {
         do {
             try await propagation.run(userId) { [self] in
                 guard let profile = try await store.memberProfile(localpart: user.localpart) else { return }
-                await updates.notify(ProfileUpdate(userId: userId, displayname: profile.displayname,
+                await updates.publish(ProfileUpdate(userId: userId, displayname: profile.displayname,
                                                    avatarURL: profile.avatarURL))
                 for roomId in try await rooms.store.rooms(of: userId, membership: Membership.join.rawValue) {
                     await updateMemberEvent(userId: userId, roomId: roomId, profile: profile)

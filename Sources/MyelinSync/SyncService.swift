@@ -59,28 +59,20 @@ public final class SyncService: Sendable {
     /// Wakes the syncs of the users a room event concerns: the room's joined members, and the target
     /// of a membership change (an invitee is not a member yet).
     func announce(_ announcement: RoomAnnouncement) async {
-        let waiting = await notifier.waitingUserIds
-        guard !waiting.isEmpty else { return }
-        do {
-            guard let room = try await rooms.store.room(id: announcement.roomId) else { return }
-            var users = Set(try await rooms.store.members(roomNid: room.nid, membership: "join").keys)
-            if announcement.event.type == "m.room.member", let target = announcement.event.stateKey {
-                users.insert(target)
-            }
-            await notifier.notify(userIds: users.intersection(waiting))
-        } catch {
-            logger.warning("could not wake syncs for \(announcement.roomId): \(error)")
-        }
+        var extra: Set<String> = []
+        if announcement.event.type == "m.room.member", let target = announcement.event.stateKey { extra.insert(target) }
+        await wakeMembers(of: announcement.roomId, plus: extra)
     }
 
-    /// Wakes the waiting members of a room (typing, receipts).
-    func wakeMembers(of roomId: String) async {
+    /// Wakes the waiting members of a room (room events, typing, receipts) and `extra` users. Storage is
+    /// asked who is in the room only when someone waits.
+    func wakeMembers(of roomId: String, plus extra: Set<String> = []) async {
         let waiting = await notifier.waitingUserIds
         guard !waiting.isEmpty else { return }
         do {
             guard let room = try await rooms.store.room(id: roomId) else { return }
             let members = Set(try await rooms.store.members(roomNid: room.nid, membership: "join").keys)
-            await notifier.notify(userIds: members.intersection(waiting))
+            await notifier.notify(userIds: members.union(extra).intersection(waiting))
         } catch {
             logger.warning("could not wake syncs for \(roomId): \(error)")
         }
