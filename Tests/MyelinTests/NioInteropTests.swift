@@ -7,6 +7,20 @@ import Testing
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Interop/nio_smoke.py")
 
+    static let syncScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Interop/nio_sync.py")
+
+    /// Two nio clients: one sends a message, a typing notice and a read receipt; the other's sync loop
+    /// receives all three.
+    @Test func matrixNioSyncLoopSeesMessagesTypingAndReceipts() async throws {
+        try await withServer { server in
+            let (status, text) = try await runProgram(
+                [testPython, Self.syncScript.path, "http://127.0.0.1:\(server.running.port)"], timeout: .seconds(180))
+            #expect(status == 0, "matrix-nio sync test failed:\n\(text)")
+            #expect(text.contains("nio sync test passed"), "\(text)")
+        }
+    }
+
     @Test func matrixNioRegistersLogsInAndOut() async throws {
         try await withServer { server in
             // scripts/run-tests.sh points MYELIN_TEST_PYTHON at a Python that has matrix-nio.
