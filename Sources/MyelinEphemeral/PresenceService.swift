@@ -64,6 +64,29 @@ public actor PresenceService {
         await feed.send(notices)
     }
 
+    /// A `/sync` with `set_presence`: `online` (the default) brings an offline user online and counts as
+    /// activity, `unavailable` marks the user so, `offline` leaves presence alone (as Synapse reads it).
+    /// The status message is kept. Errors are logged, never thrown: presence is a side note to the sync.
+    public func syncing(_ userId: String, setPresence requested: PresenceState) async {
+        guard requested != .offline else { return }
+        do {
+            try await load()
+            let now = clock.nowMs()
+            var notices = expireDue(now: now)
+            var status = users[userId] ?? .unknown
+            let before = status
+            if requested == .online, status.state == .offline { status.state = .online }
+            if requested == .unavailable { status.state = .unavailable }
+            if status.changed(from: before) { notices.append(bump(userId, &status)) }
+            users[userId] = status
+            try await save(notices.map(\.userId))
+            await feed.send(notices)
+        } catch {
+            logger.warning("recording presence from sync failed", metadata: ["user": "\(userId)", "error": "\(error)"])
+        }
+        if requested == .online { await markActive(userId) }
+    }
+
     /// `GET /presence/{userId}/status`: one's own, or that of a user who shares a joined room with the
     /// requester (Synapse's rule; 403 otherwise, unknown users included).
     public func presence(_ requester: Requester, of userId: String) async throws -> JSONObject {

@@ -166,13 +166,29 @@ struct SyncResponseBuilder {
             ?? PaginationToken.at(TimelinePosition(depth: Int64.max, stream: upTo))
         return [
             "timeline": [
-                "events": .array(try await service.rooms.clientEvents(timeline, room: room, viewer: requester)
-                    .map(JSONValue.object)),
+                "events": .array(try await formatted(timeline, room: room).map(JSONValue.object)),
                 "limited": .bool(limited), "prev_batch": .string(prevBatch),
             ],
-            "state": ["events": .array(try await service.rooms.clientEvents(stateEvents, room: room, viewer: requester)
-                .map(JSONValue.object))],
+            "state": ["events": .array(try await formatted(stateEvents, room: room).map(JSONValue.object))],
         ]
+    }
+
+    /// Events in the filter's `event_format` (client, or the PDU as federation carries it, redacted when
+    /// redacted), cut down to its `event_fields`.
+    private func formatted(_ events: [StoredEvent], room: RoomRecord) async throws -> [JSONObject] {
+        var result: [JSONObject]
+        switch filter.eventFormat {
+        case .client:
+            result = try await service.rooms.clientEvents(events, room: room, viewer: requester)
+        case .federation:
+            let version = try service.rooms.version(of: room)
+            result = try events.map { event in
+                guard case .object(let json) = try JSONParser.parse(event.json) else { return [:] }
+                return event.redactedBy == nil ? json : Redaction.redact(json, roomVersion: version)
+            }
+        }
+        if let fields = filter.eventFields { result = result.map(EventFields(fields).apply) }
+        return result
     }
 
     private func matches(_ event: StoredEvent, _ eventFilter: RoomEventFilter, room: RoomRecord) async throws -> Bool {

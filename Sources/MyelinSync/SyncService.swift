@@ -36,8 +36,8 @@ public final class SyncService: Sendable {
     }
 
     public func sync(_ requester: Requester, _ request: SyncRequest) async throws -> JSONObject {
-        // A syncing client is an active user (`set_presence=offline` asks not to be marked).
-        if request.setPresence != "offline" { await ephemeral.presence.markActive(requester.userId) }
+        await ephemeral.presence.syncing(requester.userId,
+                                         setPresence: PresenceState(rawValue: request.setPresence) ?? .online)
         let deadline = ContinuousClock.now + min(request.timeout, Self.maxTimeout)
         while true {
             // Registered before looking, so a change landing while the response is built still wakes us.

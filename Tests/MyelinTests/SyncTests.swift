@@ -301,3 +301,50 @@ import Testing
         }
     }
 }
+
+@Suite struct SyncPresenceTests {
+    @Test func setPresenceOnSync() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            func state() async throws -> String? {
+                try await server.client.get("/_matrix/client/v3/presence/\(TestServer.segment(alice.userId))/status",
+                                            token: alice.accessToken).json["presence"]?.stringValue
+            }
+            #expect(try await state() == "offline")
+            // set_presence=offline leaves presence alone.
+            _ = try await server.client.get("/_matrix/client/v3/sync?set_presence=offline", token: alice.accessToken)
+            #expect(try await state() == "offline")
+            // The default brings an offline user online.
+            _ = try await server.client.get("/_matrix/client/v3/sync", token: alice.accessToken)
+            #expect(try await state() == "online")
+            _ = try await server.client.get("/_matrix/client/v3/sync?set_presence=unavailable", token: alice.accessToken)
+            #expect(try await state() == "unavailable")
+            // The user's own presence reaches their sync.
+            let synced = try await server.client.get("/_matrix/client/v3/sync", token: alice.accessToken)
+            let own = synced.json["presence"]?["events"]?.arrayValue ?? []
+            #expect(own.contains { $0["sender"]?.stringValue == alice.userId })
+        }
+    }
+}
+
+@Suite struct SyncEventFormatTests {
+    @Test func eventFieldsAndFederationFormat() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let roomId = try await server.createRoom(alice)
+            _ = try await server.sendOK(alice, roomId, "shaped")
+            let fields: JSONObject = ["event_fields": ["type", "content.body"], "room": ["timeline": ["limit": 1]]]
+            let cut = try await server.client.get("/_matrix/client/v3/sync?\(TestServer.filterQuery(fields))",
+                                                  token: alice.accessToken)
+            let event = cut.json["rooms"]?["join"]?[roomId]?["timeline"]?["events"]?.arrayValue?.first
+            #expect(event == ["type": "m.room.message", "content": ["body": "shaped"]])
+            let federation: JSONObject = ["event_format": "federation", "room": ["timeline": ["limit": 1]]]
+            let raw = try await server.client.get("/_matrix/client/v3/sync?\(TestServer.filterQuery(federation))",
+                                                  token: alice.accessToken)
+            let pdu = raw.json["rooms"]?["join"]?[roomId]?["timeline"]?["events"]?.arrayValue?.first
+            #expect(pdu?["hashes"] != nil)
+            #expect(pdu?["signatures"] != nil)
+            #expect(pdu?["content"]?["body"] == "shaped")
+        }
+    }
+}
