@@ -68,6 +68,15 @@ public final class RoomService: Sendable {
         }
     }
 
+    /// The room, when `userId` is joined to it; otherwise 403 `M_FORBIDDEN`, for an unknown room too
+    /// (not being in the room is the refusal, as in Synapse, and it does not reveal which rooms exist).
+    public func joinedRoom(_ roomId: String, _ userId: String) async throws -> RoomRecord {
+        guard let room = try await store.room(id: roomId), try await membership(room, userId) == .join else {
+            throw MatrixError.forbidden("User \(userId) is not in room \(roomId)")
+        }
+        return room
+    }
+
     /// The room's current power levels (with the creators of v12 rooms).
     public func powerLevels(_ room: RoomRecord) async throws -> PowerLevels {
         let tuples = [StateTuple(type: "m.room.power_levels", stateKey: ""), StateTuple(type: "m.room.create", stateKey: "")]

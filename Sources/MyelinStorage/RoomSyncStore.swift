@@ -35,7 +35,7 @@ extension RoomEventStore {
         }
     }
 
-    /// Rooms among `roomNids` with accepted events in (after, upTo].
+    /// Rooms with accepted events in (after, upTo].
     public func roomsWithEvents(after: Int64, upTo: Int64) async throws -> Set<Int64> {
         try await database.read { db in
             Set(try Int64.fetchAll(

@@ -23,8 +23,10 @@ public actor SyncNotifier {
     /// How many requests are waiting (for figures and tests).
     public var waitingCount: Int { slots.count }
 
-    /// The user IDs with a waiting request (the notifier asks storage who is in a room only when
-    /// someone waits).
+    /// Nobody waits: callers skip asking storage whom a change concerns.
+    public var isIdle: Bool { slots.isEmpty }
+
+    /// The user IDs with a waiting request (to ask storage which of them share a room with someone).
     public var waitingUserIds: Set<String> { Set(byUserId.keys) }
 
     public func register(userNid: Int64, userId: String) -> Ticket {

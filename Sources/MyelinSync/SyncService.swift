@@ -67,12 +67,12 @@ public final class SyncService: Sendable {
     /// Wakes the waiting members of a room (room events, typing, receipts) and `extra` users. Storage is
     /// asked who is in the room only when someone waits.
     func wakeMembers(of roomId: String, plus extra: Set<String> = []) async {
-        let waiting = await notifier.waitingUserIds
-        guard !waiting.isEmpty else { return }
+        guard !(await notifier.isIdle) else { return }
         do {
             guard let room = try await rooms.store.room(id: roomId) else { return }
-            let members = Set(try await rooms.store.members(roomNid: room.nid, membership: "join").keys)
-            await notifier.notify(userIds: members.union(extra).intersection(waiting))
+            // The notifier skips users who are not waiting.
+            let members = try await rooms.store.members(roomNid: room.nid, membership: "join").keys
+            await notifier.notify(userIds: Set(members).union(extra))
         } catch {
             logger.warning("could not wake syncs for \(roomId): \(error)")
         }

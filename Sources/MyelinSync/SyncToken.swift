@@ -36,11 +36,4 @@ public struct SyncToken: Sendable, Hashable, CustomStringConvertible {
         (rooms, accountData, receipts, typing, toDevice, deviceLists, presence) =
             (values[0], values[1], values[2], values[3], values[4], values[5], values[6])
     }
-
-    /// Whether any stream is ahead of `other`.
-    public func isAhead(of other: SyncToken) -> Bool {
-        rooms > other.rooms || accountData > other.accountData || receipts > other.receipts
-            || typing > other.typing || toDevice > other.toDevice || deviceLists > other.deviceLists
-            || presence > other.presence
-    }
 }
