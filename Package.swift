@@ -128,19 +128,21 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/HTTPClientBench"),
 
+        // Spawning helper programs from tests without Foundation's Process (see ChildProcess.swift).
+        .target(name: "MyelinTestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MatrixCoreTests", dependencies: ["MatrixCore"]),
         .testTarget(name: "MyelinHTTPClientTests", dependencies: [
-            "MyelinHTTPClient", "MyelinTLS",
+            "MyelinHTTPClient", "MyelinTLS", "MyelinTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["Fixtures"]),
         // Runs the built myelin-thumbnailer (found next to the test bundle) through MyelinThumbnail.
-        .testTarget(name: "MyelinThumbnailTests", dependencies: ["MyelinThumbnail"]),
+        .testTarget(name: "MyelinThumbnailTests", dependencies: ["MyelinThumbnail", "MyelinTestSupport"]),
         .testTarget(name: "MyelinTests", dependencies: [
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinServer", "MyelinMedia", "MyelinE2EE",
-            "MyelinRooms", "MyelinProfiles", "MyelinEphemeral",
+            "MyelinRooms", "MyelinProfiles", "MyelinEphemeral", "MyelinTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import Foundation
+import MyelinTestSupport
 import MatrixCore
 import MyelinMedia
 import Testing
@@ -7,30 +8,15 @@ import Testing
 @Suite(.serialized) struct URLPreviewTests {
     /// Starts the site; returns its port and a closure that stops it.
     static func startSite() async throws -> (port: Int, stop: @Sendable () -> Void) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [testPython, interopDirectory.appendingPathComponent("preview_server.py").path]
-        let output = Pipe()
-        let input = Pipe()
-        process.standardOutput = output
-        process.standardInput = input
-        try process.run()
-        let line = await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                var bytes: [UInt8] = []
-                while true {
-                    let byte = output.fileHandleForReading.readData(ofLength: 1)
-                    if byte.isEmpty || byte.first == 0x0A { break }
-                    bytes.append(contentsOf: byte)
-                }
-                continuation.resume(returning: String(decoding: bytes, as: UTF8.self))
-            }
+        let child = try ChildProcess.spawn(
+            "/usr/bin/env", [testPython, interopDirectory.appendingPathComponent("preview_server.py").path],
+            input: true, stderr: .inherit)
+        let line = await ChildProcess.offPool { child.readLine() }
+        guard let line, line.hasPrefix("PORT "), let port = Int(line.dropFirst(5)) else {
+            child.signal(SIGKILL)
+            throw TestFailure("preview server did not start: \(line ?? "no output")")
         }
-        guard line.hasPrefix("PORT "), let port = Int(line.dropFirst(5)) else {
-            process.terminate()
-            throw TestFailure("preview server did not start: \(line)")
-        }
-        return (port, { try? input.fileHandleForWriting.close(); kill(process.processIdentifier, SIGKILL) })
+        return (port, { child.closeInput(); child.signal(SIGKILL); child.wait() })
     }
 
     func withPreviewServer(allowLoopback: Bool = true, _ body: (TestServer, Int) async throws -> Void) async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import MyelinTestSupport
 @testable import MyelinThumbnail
 
 /// Locates the built `myelin-thumbnailer` (SwiftPM puts it in the same directory as the test bundle)
@@ -32,26 +33,14 @@ enum WorkerFixture {
         return url
     }
 
-    /// Runs `myelin-thumbnailer synth ...` on its own thread (waitUntilExit blocks, and the
-    /// cooperative pool is small).
+    /// Runs `myelin-thumbnailer synth ...`, waiting on a thread of its own (the cooperative pool is small).
     static func synth(_ format: String, _ width: Int, _ height: Int, into directory: URL, name: String? = nil,
                       extra: [String] = []) async throws -> String {
         let path = directory.appendingPathComponent(name ?? "\(format)-\(width)x\(height).\(format)").path
         let worker = try workerPath()
-        let status: Int32 = await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: worker)
-                process.arguments = ["synth", format, String(width), String(height), path] + extra
-                do {
-                    try process.run()
-                    process.waitUntilExit()
-                    continuation.resume(returning: process.terminationStatus)
-                } catch {
-                    continuation.resume(returning: -1)
-                }
-            }
-        }
+        let child = try ChildProcess.spawn(worker, ["synth", format, String(width), String(height), path] + extra,
+                                           stdout: .null, stderr: .null)
+        let status = await ChildProcess.offPool { child.wait() }
         guard status == 0 else { throw Missing(description: "synth \(format) failed with status \(status)") }
         return path
     }

@@ -1,4 +1,5 @@
 import Foundation
+import MyelinTestSupport
 
 struct FixtureFailure: Error, CustomStringConvertible {
     let description: String
@@ -8,23 +9,19 @@ struct FixtureFailure: Error, CustomStringConvertible {
 /// A real peer on loopback, run as a subprocess: the Python fixture server or `openssl s_server`.
 /// It is killed when this object goes away; the Python one also exits when its stdin closes, so it
 /// cannot outlive a crashed test run.
-final class PeerProcess: @unchecked Sendable {
+final class PeerProcess: Sendable {
     let port: Int
-    private let process: Process
-    private let stdin: Pipe
+    private let child: ChildProcess
 
-    private init(process: Process, stdin: Pipe, port: Int) {
-        self.process = process
-        self.stdin = stdin
+    private init(child: ChildProcess, port: Int) {
+        self.child = child
         self.port = port
     }
 
     deinit {
-        // SIGKILL, not terminate(): children spawned from the test's threads inherit a signal mask
-        // that blocks SIGTERM, and openssl s_server would live on.
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        try? stdin.fileHandleForWriting.close()
-        process.waitUntilExit()
+        child.signal(SIGKILL)
+        child.closeInput()
+        child.wait()
     }
 
     static let fixtureScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -58,39 +55,18 @@ final class PeerProcess: @unchecked Sendable {
 
     private static func start(_ executable: String, _ arguments: [String],
                               port: @escaping @Sendable (String) -> Int?) async throws -> PeerProcess {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        let input = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = input
-        try process.run()
-        let reader = output.fileHandleForReading
+        let child = try ChildProcess.spawn(executable, arguments, input: true, stderr: .null)
         // Reading blocks, so it runs off the cooperative pool; the first line that names a port wins.
-        let found: Int? = await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                var pending = Data()
-                let deadline = Date().addingTimeInterval(10)
-                while Date() < deadline {
-                    let chunk = reader.availableData
-                    if chunk.isEmpty { break }
-                    pending.append(chunk)
-                    for line in String(decoding: pending, as: UTF8.self).split(separator: "\n") {
-                        if let value = port(String(line)) {
-                            continuation.resume(returning: value)
-                            return
-                        }
-                    }
-                }
-                continuation.resume(returning: nil)
+        let found: Int? = await ChildProcess.offPool {
+            while let line = child.readLine() {
+                if let value = port(line) { return value }
             }
+            return nil
         }
         guard let found else {
-            kill(process.processIdentifier, SIGKILL)
+            child.signal(SIGKILL)
             throw FixtureFailure("\(arguments.joined(separator: " ")) did not report a port")
         }
-        return PeerProcess(process: process, stdin: input, port: found)
+        return PeerProcess(child: child, port: found)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MyelinTestSupport
 
 /// A throwaway PKI made with the openssl CLI once per test run: a CA, and leaf certificates for the
 /// cases the tests need. Every key is EC P-256 (fast, and what mbedTLS verifies quickest).
@@ -101,17 +102,9 @@ struct TestPKI: Sendable {
     }
 
     private func openssl(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let errors = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let child = try ChildProcess.spawn("/usr/bin/env", ["openssl"] + arguments, directory: directory, stdout: .null)
+        let message = child.readToEnd()
+        guard child.wait() == 0 else {
             throw FixtureFailure("openssl \(arguments.joined(separator: " ")): \(String(decoding: message, as: UTF8.self))")
         }
     }

@@ -1,13 +1,13 @@
 import Foundation
 import MatrixCore
+import MyelinTestSupport
 
 /// The built `myelin` binary run as a real process (signals, crashes, CLI).
 final class ServerProcess: @unchecked Sendable {
-    let process: Process
+    let child: ChildProcess
     let port: Int
     let dataDir: String
     let client: TestClient
-    let output: Pipe
 
     /// `.build/<config>/myelin`, next to the test bundle.
     static var binary: URL {
@@ -60,55 +60,48 @@ final class ServerProcess: @unchecked Sendable {
         -> ServerProcess
     {
         let port = try port ?? freePort()
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["serve"]
-        process.environment = environment(dataDir: dataDir, port: port, extra: extraEnvironment)
-        process.currentDirectoryURL = URL(fileURLWithPath: dataDir)
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let server = ServerProcess(process: process, port: port, dataDir: dataDir, output: output)
+        let child = try ChildProcess.spawn(
+            binary.path, ["serve"], environment: environment(dataDir: dataDir, port: port, extra: extraEnvironment),
+            directory: dataDir)
+        let server = ServerProcess(child: child, port: port, dataDir: dataDir)
         for _ in 0..<300 {
             if let response = try? await server.client.get("/_matrix/client/versions"), response.status == 200 {
                 return server
             }
-            guard process.isRunning else { break }
+            guard child.isRunning else { break }
             try await Task.sleep(for: .milliseconds(50))
         }
-        process.terminate()
+        child.signal(SIGKILL)
         throw TestFailure("myelin serve did not come up: \(server.outputText())")
     }
 
-    private init(process: Process, port: Int, dataDir: String, output: Pipe) {
-        self.process = process
+    private init(child: ChildProcess, port: Int, dataDir: String) {
+        self.child = child
         self.port = port
         self.dataDir = dataDir
         self.client = TestClient(baseURL: "http://127.0.0.1:\(port)")
-        self.output = output
     }
 
     func signal(_ signal: Int32) {
-        kill(process.processIdentifier, signal)
+        child.signal(signal)
     }
 
-    /// Waits for the process to exit and returns its status.
+    /// Waits for the process to exit and returns its status (128 + n when signal n killed it).
     func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
+        while true {
+            if let status = child.exitStatus { return status }
             guard ContinuousClock.now < deadline else {
-                process.terminate()
+                child.signal(SIGKILL)
                 throw TestFailure("myelin did not exit in time")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        return process.terminationStatus
     }
 
+    /// What the server has printed and nobody has read yet.
     func outputText() -> String {
-        String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        String(decoding: child.readAvailable(), as: UTF8.self)
     }
 
     /// Runs a `myelin` command to completion and returns its status and combined output.
