@@ -26,7 +26,9 @@ public struct AccountService: Sendable {
         let hash = try await context.hasher.hash(newPassword)
         try await context.users.setPasswordHash(userNid: requester.userNid, hash: hash)
         if logoutDevices {
-            try await context.devices.deleteAll(userNid: requester.userNid, except: requester.deviceId)
+            try await context.devices.deleteAll(userNid: requester.userNid, userId: requester.userId,
+                                                except: requester.deviceId)
+            await context.deviceListChanges.publish(requester.userId)
         }
     }
 
@@ -34,7 +36,8 @@ public struct AccountService: Sendable {
         _ = try await context.uia.authenticate(
             auth: auth, purpose: .deactivate(userNid: requester.userNid), flows: Self.passwordFlows,
             check: sessions.passwordStage(for: requester))
-        try await context.users.deactivate(userNid: requester.userNid)
+        try await context.users.deactivate(userNid: requester.userNid, userId: requester.userId)
+        await context.deviceListChanges.publish(requester.userId)
         context.logger.notice("deactivated user", metadata: ["user": "\(requester.userId)"])
     }
 
@@ -58,9 +61,10 @@ public struct AccountService: Sendable {
         guard displayName.utf8.count <= 100 else {
             throw MatrixError.invalidParam("display_name is longer than 100 bytes")
         }
-        guard try await context.devices.rename(userNid: requester.userNid, deviceId: deviceId,
-                                               displayName: displayName)
+        guard try await context.devices.rename(userNid: requester.userNid, userId: requester.userId,
+                                               deviceId: deviceId, displayName: displayName)
         else { throw MatrixError.notFound("Unknown device") }
+        await context.deviceListChanges.publish(requester.userId)
     }
 
     /// Deletes devices after UIA; unknown device IDs are ignored, as the spec allows.
@@ -68,7 +72,8 @@ public struct AccountService: Sendable {
         _ = try await context.uia.authenticate(
             auth: auth, purpose: .deleteDevices(userNid: requester.userNid), flows: Self.passwordFlows,
             check: sessions.passwordStage(for: requester))
-        try await context.devices.delete(userNid: requester.userNid, deviceIds: deviceIds)
+        try await context.devices.delete(userNid: requester.userNid, userId: requester.userId, deviceIds: deviceIds)
+        await context.deviceListChanges.publish(requester.userId)
     }
 
     public func issueLoginToken(_ requester: Requester, auth: JSONValue?) async throws -> (String, Int64) {

@@ -10,6 +10,9 @@ public struct AccountsContext: Sendable {
     public let accountData: AccountDataStore
     /// Told of every account data write, for sync.
     public let filters: FilterStore
+    /// Users whose device lists changed (devices deleted or renamed, keys uploaded), for sync's wake-ups;
+    /// the change itself is recorded in storage with the write.
+    public let deviceListChanges = ChangeFeed<String>()
     public let registrationTokens: RegistrationTokenStore
     public let hasher: PasswordHasher
     public let clock: WallClock

@@ -141,11 +141,13 @@ public struct SessionService: Sendable {
     }
 
     public func logout(_ requester: Requester) async throws {
-        try await context.devices.logout(tokenId: requester.tokenId)
+        try await context.devices.logout(tokenId: requester.tokenId, userId: requester.userId)
+        await context.deviceListChanges.publish(requester.userId)
     }
 
     public func logoutAll(_ requester: Requester) async throws {
-        try await context.devices.deleteAll(userNid: requester.userNid)
+        try await context.devices.deleteAll(userNid: requester.userNid, userId: requester.userId)
+        await context.deviceListChanges.publish(requester.userId)
     }
 
     /// Mints a single-use `m.login.token` for the caller (after UIA, which the caller ran).

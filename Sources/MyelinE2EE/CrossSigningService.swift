@@ -8,14 +8,11 @@ public struct CrossSigningService: Sendable {
     let context: AccountsContext
     let store: E2EEKeyStore
     let sessions: SessionService
-    let deviceListChanges: ChangeFeed<String>
 
-    public init(context: AccountsContext, store: E2EEKeyStore, sessions: SessionService,
-                deviceListChanges: ChangeFeed<String>) {
+    public init(context: AccountsContext, store: E2EEKeyStore, sessions: SessionService) {
         self.context = context
         self.store = store
         self.sessions = sessions
-        self.deviceListChanges = deviceListChanges
     }
 
     static let flows = [["m.login.password"]]
@@ -59,7 +56,8 @@ public struct CrossSigningService: Sendable {
         }
         var stored: [StoredCrossSigningKey] = []
         for key in uploaded { stored.append(try key.stored(field: "\(key.usage.rawValue)_key")) }
-        try await store.putCrossSigningKeys(userNid: requester.userNid, keys: stored, dropping: dropping)
-        await deviceListChanges.publish(userId)
+        try await store.putCrossSigningKeys(userNid: requester.userNid, userId: userId, keys: stored,
+                                            dropping: dropping)
+        await context.deviceListChanges.publish(userId)
     }
 }

@@ -7,14 +7,10 @@ public struct KeysService: Sendable {
     let context: AccountsContext
     let store: E2EEKeyStore
     let remote: (any RemoteKeyQuerier)?
-    /// Observers learn here when a user's keys change (sync's `device_lists.changed`).
-    public let deviceListChanges: ChangeFeed<String>
 
-    public init(context: AccountsContext, store: E2EEKeyStore, deviceListChanges: ChangeFeed<String>,
-                remote: (any RemoteKeyQuerier)? = nil) {
+    public init(context: AccountsContext, store: E2EEKeyStore, remote: (any RemoteKeyQuerier)? = nil) {
         self.context = context
         self.store = store
-        self.deviceListChanges = deviceListChanges
         self.remote = remote
     }
 
@@ -45,7 +41,8 @@ public struct KeysService: Sendable {
             }
         }
         let outcome = try await store.upload(
-            userNid: requester.userNid, deviceId: requester.deviceId, deviceKey: device?.stored, oneTimeKeys: oneTime,
+            userNid: requester.userNid, userId: requester.userId, deviceId: requester.deviceId,
+            deviceKey: device?.stored, oneTimeKeys: oneTime,
             fallbackKeys: fallback)
         switch outcome {
         case .deviceKeyConflict:
@@ -54,7 +51,7 @@ public struct KeysService: Sendable {
         case .oneTimeKeyConflict(let keyId):
             throw MatrixError.invalidParam("One-time key \(keyId) already exists with a different value")
         case .stored(var counts):
-            if device != nil, existing == nil { await deviceListChanges.publish(requester.userId) }
+            if device != nil, existing == nil { await context.deviceListChanges.publish(requester.userId) }
             // Clients read a missing count as zero; signed_curve25519 is always given, as Synapse does.
             if counts[UploadedOneTimeKeys.signedCurve25519] == nil { counts[UploadedOneTimeKeys.signedCurve25519] = 0 }
             return counts

@@ -9,12 +9,10 @@ import MyelinStorage
 public struct SignatureUploadService: Sendable {
     let context: AccountsContext
     let store: E2EEKeyStore
-    let deviceListChanges: ChangeFeed<String>
 
-    public init(context: AccountsContext, store: E2EEKeyStore, deviceListChanges: ChangeFeed<String>) {
+    public init(context: AccountsContext, store: E2EEKeyStore) {
         self.context = context
         self.store = store
-        self.deviceListChanges = deviceListChanges
     }
 
     /// Stores the valid signatures; returns `failures` (user ID to key ID to error).
@@ -43,8 +41,8 @@ public struct SignatureUploadService: Sendable {
             }
             if !userFailures.isEmpty { failures[targetUserId] = .object(userFailures) }
         }
-        try await store.addSignatures(accepted)
-        for userId in changedUsers.sorted() { await deviceListChanges.publish(userId) }
+        try await store.addSignatures(accepted, changedUserIds: changedUsers)
+        for userId in changedUsers.sorted() { await context.deviceListChanges.publish(userId) }
         return failures
     }
 

@@ -1,7 +1,9 @@
 import MatrixCore
 import MyelinE2EE
+import MyelinSync
 
-/// `/keys/upload`, `/keys/query`, `/keys/claim`, `/keys/device_signing/upload`, `/keys/signatures/upload`.
+/// `/keys/upload`, `/keys/query`, `/keys/claim`, `/keys/changes`, `/keys/device_signing/upload`,
+/// `/keys/signatures/upload`, and `/sendToDevice`.
 struct KeysRoutes {
     let services: MatrixServices
 
@@ -30,6 +32,22 @@ struct KeysRoutes {
                     throw MatrixError.missingParam("'one_time_keys' is required")
                 }
                 return MatrixResponse(json: .object(try await services.keys.claim(try call.user, oneTimeKeys: wanted)))
+            },
+            Route(.get, "/_matrix/client/v3/keys/changes") { call in
+                guard let from = call.query["from"] else { throw MatrixError.missingParam("'from' is required") }
+                guard let to = call.query["to"] else { throw MatrixError.missingParam("'to' is required") }
+                let changes = try await services.sync.deviceListChanges(
+                    try call.user, from: try SyncToken(parsing: from), to: try SyncToken(parsing: to))
+                return MatrixResponse(json: [
+                    "changed": .array(changes.changed.sorted().map(JSONValue.string)),
+                    "left": .array(changes.left.sorted().map(JSONValue.string)),
+                ])
+            },
+            Route(.put, "/_matrix/client/v3/sendToDevice/{eventType}/{txnId}") { call in
+                let body = try call.jsonObject()
+                try await services.toDevice.send(try call.user, type: call.parameter("eventType"),
+                                                 txnId: call.parameter("txnId"), body: body.object)
+                return .empty
             },
             Route(.post, "/_matrix/client/v3/keys/device_signing/upload") { call in
                 let body = try call.jsonObject()

@@ -25,6 +25,7 @@ public struct MatrixServices: Sendable {
     public let keys: KeysService
     public let crossSigning: CrossSigningService
     public let signatureUpload: SignatureUploadService
+    public let toDevice: ToDeviceService
     public let rooms: RoomService
     public let sync: SyncService
     public let profiles: ProfileService
@@ -35,7 +36,8 @@ public struct MatrixServices: Sendable {
     /// Nil when URL previews are off (the default): the preview routes are then absent.
     public let urlPreview: URLPreviewService?
 
-    public init(settings: HTTPSettings, accounts: AccountsContext, e2eeKeys: E2EEKeyStore, media: MediaService,
+    public init(settings: HTTPSettings, accounts: AccountsContext, e2eeKeys: E2EEKeyStore, toDevice: ToDeviceStore,
+                media: MediaService,
                 keyBackup: KeyBackupService, rooms: RoomService, sync: SyncService, profiles: ProfileService,
                 userDirectory: UserDirectoryService, ephemeral: EphemeralServices,
                 urlPreview: URLPreviewService? = nil, remoteKeys: (any RemoteKeyQuerier)? = nil) {
@@ -60,13 +62,10 @@ public struct MatrixServices: Sendable {
         self.sharedSecret = SharedSecretRegistration(secret: accounts.settings.sharedSecret, clock: accounts.clock)
         self.registrationTokens = RegistrationTokenAdmin(context: accounts)
         self.rateLimiter = RateLimiter(settings: settings.rateLimits)
-        let deviceListChanges = ChangeFeed<String>()
-        self.keys = KeysService(context: accounts, store: e2eeKeys, deviceListChanges: deviceListChanges,
-                                remote: remoteKeys)
-        self.crossSigning = CrossSigningService(context: accounts, store: e2eeKeys, sessions: sessions,
-                                                deviceListChanges: deviceListChanges)
-        self.signatureUpload = SignatureUploadService(context: accounts, store: e2eeKeys,
-                                                      deviceListChanges: deviceListChanges)
+        self.keys = KeysService(context: accounts, store: e2eeKeys, remote: remoteKeys)
+        self.crossSigning = CrossSigningService(context: accounts, store: e2eeKeys, sessions: sessions)
+        self.signatureUpload = SignatureUploadService(context: accounts, store: e2eeKeys)
+        self.toDevice = ToDeviceService(context: accounts, store: toDevice)
     }
 
     /// Every route the server answers.

@@ -73,12 +73,16 @@ public final class Homeserver: Sendable {
                                 logger: logger)
         let ephemeral = EphemeralServices(rooms: rooms, database: database, clock: clock,
                                           settings: config.ephemeralSettings, logger: logger)
+        let e2eeKeys = E2EEKeyStore(database: database)
+        let toDevice = ToDeviceStore(database: database)
+        let syncDevices = SyncDeviceSources(toDevice: toDevice, deviceLists: DeviceListStore(database: database),
+                                            keys: e2eeKeys, deviceListChanges: accounts.deviceListChanges)
         let services = MatrixServices(settings: config.httpSettings, accounts: accounts,
-                                      e2eeKeys: E2EEKeyStore(database: database), media: media,
+                                      e2eeKeys: e2eeKeys, toDevice: toDevice, media: media,
                                       keyBackup: KeyBackupService(store: KeyBackupStore(database: database)),
                                       rooms: rooms,
                                       sync: SyncService(rooms: rooms, accountData: accounts.accountData,
-                                                        ephemeral: ephemeral, logger: logger),
+                                                        ephemeral: ephemeral, devices: syncDevices, logger: logger),
                                       profiles: ProfileService(context: accounts, store: profileStore, rooms: rooms),
                                       userDirectory: UserDirectoryService(
                                         database: database, serverName: config.serverName,

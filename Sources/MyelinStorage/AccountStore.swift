@@ -80,11 +80,12 @@ public struct AccountStore: Sendable {
 
     /// Deactivates the account: no password, no devices or tokens. The row stays, so the user ID is never
     /// handed out again and what other tables reference (events, later) keeps its owner.
-    public func deactivate(userNid: Int64) async throws {
+    public func deactivate(userNid: Int64, userId: String) async throws {
         try await database.write { db in
             try db.execute(
                 sql: "UPDATE users SET deactivated = 1, password_hash = NULL WHERE user_nid = ?", arguments: [userNid])
             try db.execute(sql: "DELETE FROM devices WHERE user_nid = ?", arguments: [userNid])
+            try DeviceListStore.record(db, userIds: [userId])
             try db.execute(sql: "DELETE FROM login_tokens WHERE user_nid = ?", arguments: [userNid])
         }
     }

@@ -131,7 +131,8 @@ public struct DeviceStore: Sendable {
     }
 
     /// Logs one access token out: the device goes with it (spec: logout invalidates the device).
-    public func logout(tokenId: Int64) async throws {
+    /// `userId` is the owner's (the device list change is recorded under it).
+    public func logout(tokenId: Int64, userId: String) async throws {
         try await database.write { db in
             guard
                 let row = try Row.fetchOne(
@@ -140,11 +141,13 @@ public struct DeviceStore: Sendable {
             try db.execute(
                 sql: "DELETE FROM devices WHERE user_nid = ? AND device_id = ?",
                 arguments: [row["user_nid"] as Int64, row["device_id"] as String])
+            try DeviceListStore.record(db, userIds: [userId])
         }
     }
 
-    /// Deletes devices (and through the cascade their tokens). `except` keeps one device.
-    public func deleteAll(userNid: Int64, except keep: String? = nil) async throws {
+    /// Deletes devices (and through the cascade their tokens, keys and to-device messages). `except`
+    /// keeps one device. A device list change of `userId` when any went.
+    public func deleteAll(userNid: Int64, userId: String, except keep: String? = nil) async throws {
         try await database.write { db in
             if let keep {
                 try db.execute(
@@ -152,15 +155,19 @@ public struct DeviceStore: Sendable {
             } else {
                 try db.execute(sql: "DELETE FROM devices WHERE user_nid = ?", arguments: [userNid])
             }
+            if db.changesCount > 0 { try DeviceListStore.record(db, userIds: [userId]) }
         }
     }
 
-    public func delete(userNid: Int64, deviceIds: [String]) async throws {
+    public func delete(userNid: Int64, userId: String, deviceIds: [String]) async throws {
         try await database.write { db in
+            var deleted = 0
             for deviceId in deviceIds {
                 try db.execute(
                     sql: "DELETE FROM devices WHERE user_nid = ? AND device_id = ?", arguments: [userNid, deviceId])
+                deleted += db.changesCount
             }
+            if deleted > 0 { try DeviceListStore.record(db, userIds: [userId]) }
         }
     }
 
@@ -178,13 +185,16 @@ public struct DeviceStore: Sendable {
         }
     }
 
-    /// Renames a device; false when it does not exist.
-    public func rename(userNid: Int64, deviceId: String, displayName: String) async throws -> Bool {
+    /// Renames a device; false when it does not exist. Others see device names in `/keys/query`, so a
+    /// rename is a device list change of `userId`.
+    public func rename(userNid: Int64, userId: String, deviceId: String, displayName: String) async throws -> Bool {
         try await database.write { db in
             try db.execute(
                 sql: "UPDATE devices SET display_name = ? WHERE user_nid = ? AND device_id = ?",
                 arguments: [displayName, userNid, deviceId])
-            return db.changesCount > 0
+            guard db.changesCount > 0 else { return false }
+            try DeviceListStore.record(db, userIds: [userId])
+            return true
         }
     }
 

@@ -10,8 +10,10 @@ public struct E2EEKeyStore: Sendable {
         self.database = database
     }
 
-    private func write(userNid: Int64, deviceId: String, deviceKey: StoredDeviceKey?, oneTimeKeys: [StoredOneTimeKey],
-                       fallbackKeys: [StoredOneTimeKey]) async throws -> KeyUploadOutcome {
+    private func write(userNid: Int64, userId: String, deviceId: String, deviceKey: StoredDeviceKey?,
+                       oneTimeKeys: [StoredOneTimeKey], fallbackKeys: [StoredOneTimeKey]) async throws
+        -> KeyUploadOutcome
+    {
         try await database.write { db in
             if let deviceKey {
                 let existing = try Data.fetchOne(
@@ -23,6 +25,7 @@ public struct E2EEKeyStore: Sendable {
                     try db.execute(
                         sql: "INSERT INTO e2e_device_keys (user_nid, device_id, key_json, identity) VALUES (?, ?, ?, ?)",
                         arguments: [userNid, deviceId, Data(deviceKey.json), Data(deviceKey.identity)])
+                    try DeviceListStore.record(db, userIds: [userId])
                 }
             }
             for key in oneTimeKeys {
@@ -67,13 +70,14 @@ public struct E2EEKeyStore: Sendable {
 
     /// Stores a device's uploaded keys in one transaction. Identity keys are written once: the same keys
     /// again are accepted, different ones refused. A one-time key ID already taken by a different key is
-    /// refused (and nothing is stored); fallback keys replace the previous one of their algorithm.
-    public func upload(userNid: Int64, deviceId: String, deviceKey: StoredDeviceKey?,
-                                        oneTimeKeys: [StoredOneTimeKey], fallbackKeys: [StoredOneTimeKey])
-        async throws -> KeyUploadOutcome
+    /// refused (and nothing is stored); fallback keys replace the previous one of their algorithm. New
+    /// identity keys are a device list change.
+    public func upload(userNid: Int64, userId: String, deviceId: String, deviceKey: StoredDeviceKey?,
+                       oneTimeKeys: [StoredOneTimeKey], fallbackKeys: [StoredOneTimeKey]) async throws
+        -> KeyUploadOutcome
     {
         do {
-            return try await write(userNid: userNid, deviceId: deviceId, deviceKey: deviceKey,
+            return try await write(userNid: userNid, userId: userId, deviceId: deviceId, deviceKey: deviceKey,
                                     oneTimeKeys: oneTimeKeys, fallbackKeys: fallbackKeys)
         } catch let conflict as OneTimeKeyConflict {
             return .oneTimeKeyConflict(keyId: conflict.keyId)
@@ -83,16 +87,32 @@ public struct E2EEKeyStore: Sendable {
     static func counts(_ db: Database, userNid: Int64, deviceId: String) throws -> [String: Int] {
         var counts: [String: Int] = [:]
         for row in try Row.fetchAll(
-            db,
-            sql: """
+            db.cachedStatement(sql: """
                 SELECT algorithm, COUNT(*) AS n FROM e2e_one_time_keys WHERE user_nid = ? AND device_id = ?
                 GROUP BY algorithm
-                """,
+                """),
             arguments: [userNid, deviceId])
         {
             counts[row["algorithm"]] = row["n"]
         }
         return counts
+    }
+
+    /// What `/sync` tells a device about its keys: unclaimed one-time keys per algorithm, and the
+    /// algorithms of its fallback keys nobody has claimed yet.
+    public func keyCounts(userNid: Int64, deviceId: String) async throws
+        -> (oneTimeKeys: [String: Int], unusedFallbackAlgorithms: [String])
+    {
+        try await database.read { db in
+            let counts = try Self.counts(db, userNid: userNid, deviceId: deviceId)
+            let fallback = try String.fetchAll(
+                db.cachedStatement(sql: """
+                    SELECT algorithm FROM e2e_fallback_keys WHERE user_nid = ? AND device_id = ? AND used = 0
+                    ORDER BY algorithm
+                    """),
+                arguments: [userNid, deviceId])
+            return (counts, fallback)
+        }
     }
 
     public func deviceKey(userNid: Int64, deviceId: String) async throws -> [UInt8]? {
@@ -191,9 +211,12 @@ public struct E2EEKeyStore: Sendable {
     }
 
     /// Stores cross-signing keys, replacing those of the same usage. `dropping` names usages to remove
-    /// (the keys a replaced master key had signed).
-    public func putCrossSigningKeys(userNid: Int64, keys: [StoredCrossSigningKey], dropping: [String]) async throws {
+    /// (the keys a replaced master key had signed). A device list change of the owner.
+    public func putCrossSigningKeys(userNid: Int64, userId: String, keys: [StoredCrossSigningKey], dropping: [String])
+        async throws
+    {
         try await database.write { db in
+            try DeviceListStore.record(db, userIds: [userId])
             for usage in dropping {
                 try db.execute(sql: "DELETE FROM e2e_cross_signing_keys WHERE user_nid = ? AND usage = ?",
                                arguments: [userNid, usage])
@@ -212,9 +235,11 @@ public struct E2EEKeyStore: Sendable {
 
     // MARK: Signatures
 
-    public func addSignatures(_ signatures: [StoredSignature]) async throws {
+    /// Stores signatures; `changedUserIds` (whose keys gained them) get a device list change.
+    public func addSignatures(_ signatures: [StoredSignature], changedUserIds: Set<String>) async throws {
         guard !signatures.isEmpty else { return }
         try await database.write { db in
+            try DeviceListStore.record(db, userIds: changedUserIds)
             for signature in signatures {
                 try db.execute(
                     sql: """

@@ -6,7 +6,8 @@ enum Migrations {
     /// Identifiers in order; the position + 1 is the schema version reported to admins.
     static let identifiers = ["v1_accounts", "v2_account_data_registration_tokens", "v3_refresh_and_login_tokens",
                               "v4_media", "v5_e2ee_keys", "v6_key_backup", "v7_rooms",
-                              "v8_reads", "v9_profiles", "v10_filters", "v11_receipts_presence"]
+                              "v8_reads", "v9_profiles", "v10_filters", "v11_receipts_presence",
+                              "v12_device_lists_to_device"]
 
     static func makeMigrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -407,6 +408,39 @@ enum Migrations {
                     last_active_ts INTEGER NOT NULL,
                     currently_active INTEGER NOT NULL,
                     stream_pos INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("v12_device_lists_to_device") { db in
+            // Device list changes: a row per change of a user's device identity or cross-signing keys (a
+            // device's keys uploaded, a device deleted or renamed, a cross-signing key or signature
+            // uploaded); `/sync` and `/keys/changes` read the rows between two positions. By user ID, as
+            // remote users' changes will land here too.
+            // To-device messages wait here for their device until a sync token past them acknowledges
+            // them; AUTOINCREMENT so a position is never handed out twice after deletions. A sender's
+            // transaction IDs make `PUT /sendToDevice` idempotent per device.
+            try db.execute(sql: """
+                CREATE TABLE device_list_changes (
+                    stream_pos INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_id TEXT NOT NULL
+                );
+                CREATE INDEX device_list_changes_by_user ON device_list_changes(user_id, stream_pos);
+                CREATE TABLE to_device_messages (
+                    stream_pos INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_nid INTEGER NOT NULL,
+                    device_id TEXT NOT NULL,
+                    sender TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    content BLOB NOT NULL,
+                    FOREIGN KEY (user_nid, device_id) REFERENCES devices(user_nid, device_id) ON DELETE CASCADE
+                );
+                CREATE INDEX to_device_by_device ON to_device_messages(user_nid, device_id, stream_pos);
+                CREATE TABLE to_device_txns (
+                    user_nid INTEGER NOT NULL,
+                    device_id TEXT NOT NULL,
+                    txn_id TEXT NOT NULL,
+                    PRIMARY KEY (user_nid, device_id, txn_id),
+                    FOREIGN KEY (user_nid, device_id) REFERENCES devices(user_nid, device_id) ON DELETE CASCADE
                 ) WITHOUT ROWID;
                 """)
         }

@@ -40,6 +40,7 @@ struct SyncResponseBuilder {
                                                            since: since?.receipts, upTo: now.receipts)
         let presence = try await ephemeral.presence.update(viewer: requester.userId, since: since?.presence,
                                                            upTo: now.presence)
+        let devices = try await deviceSections()
         for membership in memberships {
             guard membership.streamPos <= now.rooms, filter.room.includesRoom(membership.roomId) else { continue }
             let changedSince = since.map { membership.streamPos > $0.rooms } ?? true
@@ -98,6 +99,7 @@ struct SyncResponseBuilder {
         next.typing = typing.position
         next.receipts = receipts.position
         next.presence = presence.position
+        next.toDevice = devices.toDevicePosition
         var json: JSONObject = ["next_batch": .string(next.description)]
         json["rooms"] = ["join": .object(join), "invite": .object(invite), "leave": .object(leave),
                          "knock": .object(knock)]
@@ -106,8 +108,9 @@ struct SyncResponseBuilder {
             filter.presence.matches(type: "m.presence", sender: $0["sender"]?.stringValue)
         }
         json["presence"] = ["events": .array(presenceEvents.map(JSONValue.object))]
+        devices.write(into: &json)
         let isEmpty = join.isEmpty && invite.isEmpty && leave.isEmpty && knock.isEmpty && accountChanges.global.isEmpty
-            && presenceEvents.isEmpty
+            && presenceEvents.isEmpty && !devices.hasNews
         return Response(json: json, isEmpty: isEmpty)
     }
 

@@ -10,6 +10,7 @@ public final class SyncService: Sendable {
     let rooms: RoomService
     let accountData: AccountDataStore
     let ephemeral: EphemeralServices
+    let devices: SyncDeviceSources
     public let notifier: SyncNotifier
     let logger: Logger
 
@@ -17,9 +18,10 @@ public final class SyncService: Sendable {
     static let maxTimeout: Duration = .seconds(180)
 
     public init(rooms: RoomService, accountData: AccountDataStore, ephemeral: EphemeralServices,
-                notifier: SyncNotifier = SyncNotifier(), logger: Logger) {
+                devices: SyncDeviceSources, notifier: SyncNotifier = SyncNotifier(), logger: Logger) {
         self.rooms = rooms
         self.ephemeral = ephemeral
+        self.devices = devices
         self.accountData = accountData
         self.notifier = notifier
         self.logger = logger
@@ -32,7 +34,19 @@ public final class SyncService: Sendable {
         token.receipts = try await ephemeral.receipts.currentPosition()
         token.typing = await ephemeral.typing.currentPosition()
         token.presence = try await ephemeral.presence.currentPosition()
+        token.toDevice = try await devices.toDevice.currentPosition()
+        token.deviceLists = try await devices.deviceLists.currentPosition()
         return token
+    }
+
+    /// `GET /keys/changes`: whose device lists changed between two sync tokens, as sync would report
+    /// them, and who stopped sharing a room with the caller.
+    public func deviceListChanges(_ requester: Requester, from: SyncToken, to: SyncToken) async throws
+        -> DeviceListChanges
+    {
+        try await devices.deviceLists.changes(
+            for: requester.userId, rooms: from.rooms...max(from.rooms, to.rooms),
+            deviceLists: from.deviceLists...max(from.deviceLists, to.deviceLists))
     }
 
     public func sync(_ requester: Requester, _ request: SyncRequest) async throws -> JSONObject {
@@ -97,6 +111,8 @@ public final class SyncService: Sendable {
         let typing = await ephemeral.typing.feed.subscribe()
         let receipts = await ephemeral.receipts.feed.subscribe()
         let presence = await ephemeral.presence.feed.subscribe()
+        let toDevice = await devices.toDevice.changes.subscribe()
+        let deviceLists = await devices.deviceListChanges.subscribe()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [self] in
                 for await change in typing { await wakeMembers(of: change.roomId) }
@@ -119,6 +135,13 @@ public final class SyncService: Sendable {
             }
             group.addTask { [self] in
                 for await userNid in accountChanges { await notifier.notify(userNid: userNid) }
+            }
+            group.addTask { [self] in
+                for await userNid in toDevice { await notifier.notify(userNid: userNid) }
+            }
+            group.addTask { [self] in
+                // The user's own other devices and everyone sharing a room with them.
+                for await userId in deviceLists { await wakeSharingRooms(with: userId) }
             }
         }
     }

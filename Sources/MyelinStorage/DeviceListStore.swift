@@ -1,0 +1,85 @@
+import GRDB
+
+/// The device list stream: which users' device identity or cross-signing keys changed, by position.
+/// Writers record a change inside the transaction that makes it (`record`), so a change can never be
+/// stored without its notice; `/sync` and `/keys/changes` read what changed between two tokens.
+public struct DeviceListStore: Sendable {
+    let database: MyelinDatabase
+
+    public init(database: MyelinDatabase) {
+        self.database = database
+    }
+
+    /// Notes that `userIds`' device lists changed, in the caller's write transaction.
+    static func record(_ db: Database, userIds: some Sequence<String>) throws {
+        for userId in Set(userIds) {
+            try db.execute(sql: "INSERT INTO device_list_changes (user_id) VALUES (?)", arguments: [userId])
+        }
+    }
+
+    /// The newest position handed out (0 before the first change).
+    public func currentPosition() async throws -> Int64 {
+        try await database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'device_list_changes'") ?? 0
+        }
+    }
+
+    /// What changed for `userId` between two positions of the room and device list streams.
+    ///
+    /// `changed`: users who share a joined room with `userId` now (or are `userId`) and whose keys
+    /// changed, plus users who came to share a room: they joined one of `userId`'s rooms, or `userId`
+    /// joined theirs. `left`: users who shared a room in the range and share none now.
+    public func changes(for userId: String, rooms: ClosedRange<Int64>, deviceLists: ClosedRange<Int64>) async throws
+        -> DeviceListChanges
+    {
+        // Ranges are (lower, upper]: the lower bound is the position the client already has.
+        try await database.read { db in
+            let sharing = Set(try String.fetchAll(db, sql: """
+                SELECT DISTINCT other.user_id FROM room_members mine
+                    JOIN room_members other ON other.room_nid = mine.room_nid
+                WHERE mine.user_id = ? AND mine.membership = 'join' AND other.membership = 'join'
+                """, arguments: [userId])).union([userId])
+            var changed = Set(try String.fetchAll(db, sql: """
+                SELECT DISTINCT user_id FROM device_list_changes WHERE stream_pos > ? AND stream_pos <= ?
+                """, arguments: [deviceLists.lowerBound, deviceLists.upperBound])).intersection(sharing)
+            var left: Set<String> = []
+            if rooms.upperBound > rooms.lowerBound {
+                let range: StatementArguments = [rooms.lowerBound, rooms.upperBound, rooms.lowerBound, rooms.upperBound]
+                // Joins to the user's rooms, and everyone in the rooms the user joined.
+                let arrived = try String.fetchAll(db, sql: """
+                    SELECT DISTINCT other.user_id FROM room_members mine
+                        JOIN room_members other ON other.room_nid = mine.room_nid
+                    WHERE mine.user_id = ? AND mine.membership = 'join' AND other.membership = 'join'
+                        AND ((other.stream_pos > ? AND other.stream_pos <= ?)
+                             OR (mine.stream_pos > ? AND mine.stream_pos <= ?))
+                    """, arguments: [userId] + range)
+                changed.formUnion(arrived.filter { $0 != userId })
+                // Departures from the user's rooms, and everyone in the rooms the user left.
+                let departed = try String.fetchAll(db, sql: """
+                    SELECT DISTINCT other.user_id FROM room_members mine
+                        JOIN room_members other ON other.room_nid = mine.room_nid
+                    WHERE mine.user_id = ?
+                        AND ((mine.membership = 'join' AND other.membership IN ('leave', 'ban')
+                              AND other.stream_pos > ? AND other.stream_pos <= ?)
+                          OR (mine.membership IN ('leave', 'ban') AND mine.stream_pos > ? AND mine.stream_pos <= ?
+                              AND other.membership = 'join'))
+                    """, arguments: [userId] + range)
+                left = Set(departed).subtracting(sharing)
+            }
+            return DeviceListChanges(changed: changed, left: left)
+        }
+    }
+}
+
+/// `device_lists` of a sync response, and the answer of `/keys/changes`.
+public struct DeviceListChanges: Sendable, Equatable {
+    public var changed: Set<String>
+    public var left: Set<String>
+
+    public init(changed: Set<String> = [], left: Set<String> = []) {
+        self.changed = changed
+        self.left = left
+    }
+
+    public var isEmpty: Bool { changed.isEmpty && left.isEmpty }
+}
