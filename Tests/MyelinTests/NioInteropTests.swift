@@ -10,6 +10,22 @@ import Testing
     static let syncScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Interop/nio_sync.py")
 
+    static let e2eeScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Interop/nio_e2ee.py")
+
+    /// Two nio clients with encryption (matrix-nio[e2e], vodozemac) exchange megolm-encrypted messages
+    /// in an encrypted room and decrypt each other's; a third device, cross-signed by its owner, sees
+    /// the cross-signing keys and decrypts the next message. Everything between the clients (one-time
+    /// key claims, olm to-device messages, device list changes) goes through this server.
+    @Test func matrixNioExchangesEncryptedMessages() async throws {
+        try await withServer { server in
+            let (status, text) = try await runProgram(
+                [testPython, Self.e2eeScript.path, "http://127.0.0.1:\(server.running.port)"], timeout: .seconds(300))
+            #expect(status == 0, "matrix-nio e2ee test failed:\n\(text)")
+            #expect(text.contains("nio e2ee test passed"), "\(text)")
+        }
+    }
+
     /// Two nio clients: one sends a message, a typing notice and a read receipt; the other's sync loop
     /// receives all three.
     @Test func matrixNioSyncLoopSeesMessagesTypingAndReceipts() async throws {
