@@ -12,7 +12,9 @@ import MyelinStorage
 /// one inactive for `presenceActiveGranularityMs` stops being `currently_active`. They are applied
 /// against the clock on every read, and a timer task sleeping until the next one lets listeners hear
 /// of them promptly. Activity (`markActive`) brings an `unavailable` user back online, as in Synapse.
-/// Going offline when a user's clients stop syncing belongs to sync, which is not here yet.
+/// A user whose clients sync goes `offline` `presenceOfflineTimeoutMs` after their last sync ended, if
+/// none is open by then (sync reports each start and end). Users who never synced here (a bot that only
+/// sets presence) are left to the idle rule.
 public actor PresenceService {
     private let store: PresenceStore
     private let rooms: RoomEventStore
@@ -26,6 +28,8 @@ public actor PresenceService {
     private var position: Int64 = 0
     private var loaded = false
     private var timer = WakeTimer()
+    /// Users whose clients sync with presence: how many syncs are open and when the last one ended.
+    private var syncing: [String: SyncActivity] = [:]
     /// Change notices, for sync's notifier.
     public nonisolated let feed = ChangeFeed<PresenceChange>()
 
@@ -64,11 +68,13 @@ public actor PresenceService {
         await feed.send(notices)
     }
 
-    /// A `/sync` with `set_presence`: `online` (the default) brings an offline user online and counts as
-    /// activity, `unavailable` marks the user so, `offline` leaves presence alone (as Synapse reads it).
-    /// The status message is kept. Errors are logged, never thrown: presence is a side note to the sync.
+    /// A `/sync` with `set_presence` starts: `online` (the default) brings an offline user online and
+    /// counts as activity, `unavailable` marks the user so, `offline` leaves presence alone and does not
+    /// count as syncing (as Synapse reads it). The status message is kept. Every call that counts must be
+    /// matched by `syncEnded`. Errors are logged, never thrown: presence is a side note to the sync.
     public func syncing(_ userId: String, setPresence requested: PresenceState) async {
         guard requested != .offline else { return }
+        syncing[userId, default: SyncActivity()].open += 1
         do {
             try await load()
             let now = clock.nowMs()
@@ -85,6 +91,15 @@ public actor PresenceService {
             logger.warning("recording presence from sync failed", metadata: ["user": "\(userId)", "error": "\(error)"])
         }
         if requested == .online { await markActive(userId) }
+    }
+
+    /// A sync that `syncing` counted has ended: the offline countdown starts when it was the last open.
+    public func syncEnded(_ userId: String, setPresence requested: PresenceState) {
+        guard requested != .offline, var activity = syncing[userId] else { return }
+        activity.open = max(0, activity.open - 1)
+        activity.lastEndedMs = clock.nowMs()
+        syncing[userId] = activity
+        scheduleWake()
     }
 
     /// `GET /presence/{userId}/status`: one's own, or that of a user who shares a joined room with the
@@ -199,10 +214,21 @@ public actor PresenceService {
         await feed.send(notices)
     }
 
-    /// Online users past the idle timeout become unavailable; past the activity granularity, no longer
-    /// currently active. Returns the changes (not yet written or announced).
+    /// Users whose syncs stopped go offline; online users past the idle timeout become unavailable; past
+    /// the activity granularity, no longer currently active. Returns the changes (not yet written or
+    /// announced).
     private func expireDue(now: Int64) -> [PresenceChange] {
         var notices: [PresenceChange] = []
+        for (userId, activity) in syncing where activity.open == 0
+            && now - activity.lastEndedMs >= settings.presenceOfflineTimeoutMs
+        {
+            syncing[userId] = nil
+            guard var status = users[userId], status.state != .offline else { continue }
+            status.state = .offline
+            status.currentlyActive = false
+            notices.append(bump(userId, &status))
+            users[userId] = status
+        }
         for (userId, current) in users where current.state == .online {
             var status = current
             let idle = now - status.lastActiveTs
@@ -234,13 +260,16 @@ public actor PresenceService {
         }
     }
 
-    /// The next time-based transition of any online user.
+    /// The next time-based transition of any user.
     private func nextDeadline() -> Int64? {
         let granularity = settings.presenceActiveGranularityMs
         let idle = settings.presenceIdleTimeoutMs
-        return users.values.lazy.filter { $0.state == .online }.map { status in
+        let activity = users.values.lazy.filter { $0.state == .online }.map { status in
             status.lastActiveTs + (status.currentlyActive ? granularity : idle)
         }.min()
+        let offline = syncing.values.lazy.filter { $0.open == 0 }
+            .map { $0.lastEndedMs + self.settings.presenceOfflineTimeoutMs }.min()
+        return [activity, offline].compactMap { $0 }.min()
     }
 
     private func scheduleWake() {
@@ -256,6 +285,12 @@ public actor PresenceService {
         }
         scheduleWake()
     }
+}
+
+/// A user's syncs as presence counts them.
+struct SyncActivity {
+    var open = 0
+    var lastEndedMs: Int64 = 0
 }
 
 /// Presence events for one viewer, and the presence stream position the answer is complete up to.

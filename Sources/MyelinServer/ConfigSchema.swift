@@ -191,6 +191,7 @@ enum ConfigSchema {
 
         bool("user_directory.search_all_users") { $0.userDirectorySearchAllUsers = $1 },
         int("presence.idle_timeout_s", 60...86_400) { $0.presenceIdleTimeoutS = $1 },
+        int("presence.offline_timeout_s", 10...3600) { $0.presenceOfflineTimeoutS = $1 },
     ]
 
     static let byPath: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: keys.map { ($0.path, $0) })

@@ -224,7 +224,8 @@ extension MyelinConfig {
     }
 
     var ephemeralSettings: EphemeralSettings {
-        EphemeralSettings(presenceIdleTimeoutMs: Int64(presenceIdleTimeoutS) * 1000)
+        EphemeralSettings(presenceIdleTimeoutMs: Int64(presenceIdleTimeoutS) * 1000,
+                          presenceOfflineTimeoutMs: Int64(presenceOfflineTimeoutS) * 1000)
     }
 
     var accountsSettings: AccountsSettings {

@@ -88,6 +88,7 @@ public struct MyelinConfig: Sendable, Equatable {
 
     public var userDirectorySearchAllUsers = false
     public var presenceIdleTimeoutS = 300
+    public var presenceOfflineTimeoutS = 30
 
     public init() {}
 

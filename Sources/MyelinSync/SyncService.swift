@@ -50,8 +50,20 @@ public final class SyncService: Sendable {
     }
 
     public func sync(_ requester: Requester, _ request: SyncRequest) async throws -> JSONObject {
-        await ephemeral.presence.syncing(requester.userId,
-                                         setPresence: PresenceState(rawValue: request.setPresence) ?? .online)
+        let setPresence = PresenceState(rawValue: request.setPresence) ?? .online
+        await ephemeral.presence.syncing(requester.userId, setPresence: setPresence)
+        do {
+            let response = try await answer(requester, request)
+            await ephemeral.presence.syncEnded(requester.userId, setPresence: setPresence)
+            return response
+        } catch {
+            await ephemeral.presence.syncEnded(requester.userId, setPresence: setPresence)
+            throw error
+        }
+    }
+
+    /// Builds the answer, waiting for news (up to the request's timeout) when there is none.
+    private func answer(_ requester: Requester, _ request: SyncRequest) async throws -> JSONObject {
         let deadline = ContinuousClock.now + min(request.timeout, Self.maxTimeout)
         while true {
             // Registered before looking, so a change landing while the response is built still wakes us.

@@ -192,4 +192,46 @@ import Testing
             #expect(receipts.position == 1)
         }
     }
+
+    @Test func usersGoOfflineWhenTheirClientsStopSyncing() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let bob = try await server.register("bob")
+            let roomId = try await server.sharedRoom(alice, [bob])
+            let first = try await server.client.get("/_matrix/client/v3/sync?timeout=0", token: alice.accessToken)
+            #expect(first.status == 200)
+            #expect(try await server.getPresence(bob, of: alice.userId).json["presence"] == "online")
+            // 30 s after her last sync ended (the default offline timeout): offline, and others hear of it.
+            server.clock.advance(ms: 29_999)
+            #expect(try await server.getPresence(bob, of: alice.userId).json["presence"] == "online")
+            let before = try await server.ephemeral.presence.currentPosition()
+            server.clock.advance(ms: 1)
+            #expect(try await server.getPresence(bob, of: alice.userId).json["presence"] == "offline")
+            let update = try await server.ephemeral.presence.update(viewer: bob.userId, since: before)
+            #expect(update.events.map { $0["content"]?["presence"] } == ["offline"])
+
+            // Syncing again brings her back; an open long-poll keeps her online however long it lasts.
+            let token = try #require(try await server.client.get(
+                "/_matrix/client/v3/sync?timeout=0", token: alice.accessToken).json["next_batch"]?.stringValue)
+            #expect(try await server.getPresence(bob, of: alice.userId).json["presence"] == "online")
+            async let waiting = server.client.get(
+                "/_matrix/client/v3/sync?timeout=180000&since=\(TestServer.queryValue(token))", token: alice.accessToken)
+            let notifier = server.running.homeserver.services.sync.notifier
+            while await notifier.waitingCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            server.clock.advance(ms: 45_000)
+            #expect(try await server.getPresence(bob, of: alice.userId).json["presence"] != "offline")
+            _ = try await server.sendOK(bob, roomId, "wake up")
+            #expect(try await waiting.status == 200)
+            server.clock.advance(ms: 30_000)
+            #expect(try await server.getPresence(bob, of: alice.userId).json["presence"] == "offline")
+
+            // A sync with set_presence=offline does not count as syncing: bob, who only syncs so, stays
+            // as he set himself.
+            #expect(try await server.putPresence(bob, ["presence": "online"]).status == 200)
+            #expect(try await server.client.get("/_matrix/client/v3/sync?timeout=0&set_presence=offline",
+                                                token: bob.accessToken).status == 200)
+            server.clock.advance(ms: 40_000)
+            #expect(try await server.getPresence(alice, of: bob.userId).json["presence"] == "online")
+        }
+    }
 }
