@@ -96,8 +96,10 @@ public final class ReceiptService: Sendable {
     public func update(viewer: String, roomIds: [String], since: Int64?, upTo: Int64? = nil, limit: Int = 1000)
         async throws -> ReceiptUpdate
     {
-        let current = try await store.position()
-        let to = min(upTo ?? current, current)
+        // Positions only grow, so a given `upTo` (read by the caller) is never past the current one.
+        let to: Int64
+        if let upTo { to = upTo } else { to = try await store.position() }
+        if let since, since >= to { return ReceiptUpdate(position: to, rooms: [:]) }
         let cap = since == nil ? Int.max : max(1, limit)
         let records = try await store.receipts(roomIds: roomIds, viewer: viewer, after: since, upTo: to, limit: cap)
         let complete = records.count < cap

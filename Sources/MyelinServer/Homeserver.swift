@@ -76,12 +76,13 @@ public final class Homeserver: Sendable {
         let e2eeKeys = E2EEKeyStore(database: database)
         let toDevice = ToDeviceStore(database: database)
         let syncDevices = SyncDeviceSources(toDevice: toDevice, deviceLists: DeviceListStore(database: database),
-                                            keys: e2eeKeys, deviceListChanges: accounts.deviceListChanges)
+                                            deviceListChanges: accounts.deviceListChanges)
         let services = MatrixServices(settings: config.httpSettings, accounts: accounts,
                                       e2eeKeys: e2eeKeys, toDevice: toDevice, media: media,
                                       keyBackup: KeyBackupService(store: KeyBackupStore(database: database)),
                                       rooms: rooms,
-                                      sync: SyncService(rooms: rooms, accountData: accounts.accountData,
+                                      sync: SyncService(database: database, rooms: rooms,
+                                                        accountData: accounts.accountData,
                                                         ephemeral: ephemeral, devices: syncDevices, logger: logger),
                                       profiles: ProfileService(context: accounts, store: profileStore, rooms: rooms),
                                       userDirectory: UserDirectoryService(

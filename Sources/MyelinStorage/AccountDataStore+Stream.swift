@@ -13,13 +13,6 @@ public struct AccountDataChange: Sendable, Equatable {
 /// The account data stream, for sync: every write takes the next position (see `upsert`), and a
 /// rewritten entry moves to its new position, so "what changed after p" is one range read.
 extension AccountDataStore {
-    /// The newest position written (0 before any write).
-    public func currentPosition() async throws -> Int64 {
-        try await database.read { db in
-            try Int64.fetchOne(db, sql: "SELECT MAX(stream_pos) FROM account_data") ?? 0
-        }
-    }
-
     /// The user's entries written after `after` and at or before `upTo`, oldest first, at most `limit`.
     /// A caller that gets `limit` entries continues from the last one's `streamPos`.
     public func changes(userNid: Int64, after: Int64, upTo: Int64, limit: Int = 1000) async throws

@@ -17,13 +17,6 @@ public struct DeviceListStore: Sendable {
         }
     }
 
-    /// The newest position handed out (0 before the first change).
-    public func currentPosition() async throws -> Int64 {
-        try await database.read { db in
-            try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'device_list_changes'") ?? 0
-        }
-    }
-
     /// What changed for `userId` between two positions of the room and device list streams.
     ///
     /// `changed`: users who share a joined room with `userId` now (or are `userId`) and whose keys
@@ -32,30 +25,42 @@ public struct DeviceListStore: Sendable {
     public func changes(for userId: String, rooms: ClosedRange<Int64>, deviceLists: ClosedRange<Int64>) async throws
         -> DeviceListChanges
     {
-        // Ranges are (lower, upper]: the lower bound is the position the client already has.
-        try await database.read { db in
-            let sharing = Set(try String.fetchAll(db, sql: """
-                SELECT DISTINCT other.user_id FROM room_members mine
-                    JOIN room_members other ON other.room_nid = mine.room_nid
-                WHERE mine.user_id = ? AND mine.membership = 'join' AND other.membership = 'join'
-                """, arguments: [userId])).union([userId])
-            var changed = Set(try String.fetchAll(db, sql: """
-                SELECT DISTINCT user_id FROM device_list_changes WHERE stream_pos > ? AND stream_pos <= ?
-                """, arguments: [deviceLists.lowerBound, deviceLists.upperBound])).intersection(sharing)
-            var left: Set<String> = []
-            if rooms.upperBound > rooms.lowerBound {
-                let range: StatementArguments = [rooms.lowerBound, rooms.upperBound, rooms.lowerBound, rooms.upperBound]
-                // Joins to the user's rooms, and everyone in the rooms the user joined.
-                let arrived = try String.fetchAll(db, sql: """
+        try await database.read { db in try Self.changes(db, for: userId, rooms: rooms, deviceLists: deviceLists) }
+    }
+
+    static func changes(_ db: Database, for userId: String, rooms: ClosedRange<Int64>,
+                        deviceLists: ClosedRange<Int64>) throws -> DeviceListChanges
+    {
+        // Ranges are (lower, upper]: the lower bound is the position the client already has. Candidates
+        // are gathered first and only they are checked against the user's rooms: the members of a big
+        // room are never all loaded.
+        var keysChanged: Set<String> = []
+        if deviceLists.upperBound > deviceLists.lowerBound {
+            keysChanged = Set(try String.fetchAll(
+                db.cachedStatement(sql: """
+                    SELECT DISTINCT user_id FROM device_list_changes WHERE stream_pos > ? AND stream_pos <= ?
+                    """),
+                arguments: [deviceLists.lowerBound, deviceLists.upperBound]))
+        }
+        var arrived: Set<String> = []
+        var departed: Set<String> = []
+        if rooms.upperBound > rooms.lowerBound {
+            let range: StatementArguments = [userId, rooms.lowerBound, rooms.upperBound, rooms.lowerBound,
+                                             rooms.upperBound]
+            // Joins to the user's rooms, and everyone in the rooms the user joined.
+            arrived = Set(try String.fetchAll(
+                db.cachedStatement(sql: """
                     SELECT DISTINCT other.user_id FROM room_members mine
                         JOIN room_members other ON other.room_nid = mine.room_nid
                     WHERE mine.user_id = ? AND mine.membership = 'join' AND other.membership = 'join'
                         AND ((other.stream_pos > ? AND other.stream_pos <= ?)
                              OR (mine.stream_pos > ? AND mine.stream_pos <= ?))
-                    """, arguments: [userId] + range)
-                changed.formUnion(arrived.filter { $0 != userId })
-                // Departures from the user's rooms, and everyone in the rooms the user left.
-                let departed = try String.fetchAll(db, sql: """
+                    """),
+                arguments: range))
+            arrived.remove(userId)
+            // Departures from the user's rooms, and everyone in the rooms the user left.
+            departed = Set(try String.fetchAll(
+                db.cachedStatement(sql: """
                     SELECT DISTINCT other.user_id FROM room_members mine
                         JOIN room_members other ON other.room_nid = mine.room_nid
                     WHERE mine.user_id = ?
@@ -63,11 +68,31 @@ public struct DeviceListStore: Sendable {
                               AND other.stream_pos > ? AND other.stream_pos <= ?)
                           OR (mine.membership IN ('leave', 'ban') AND mine.stream_pos > ? AND mine.stream_pos <= ?
                               AND other.membership = 'join'))
-                    """, arguments: [userId] + range)
-                left = Set(departed).subtracting(sharing)
-            }
-            return DeviceListChanges(changed: changed, left: left)
+                    """),
+                arguments: range))
+            departed.remove(userId)
         }
+        var changed: Set<String> = []
+        var left: Set<String> = []
+        for candidate in keysChanged.union(arrived) where try candidate == userId || shares(db, userId, candidate) {
+            changed.insert(candidate)
+        }
+        for candidate in departed where try !shares(db, userId, candidate) {
+            left.insert(candidate)
+        }
+        return DeviceListChanges(changed: changed, left: left)
+    }
+
+    /// Whether two users are joined to a common room.
+    private static func shares(_ db: Database, _ userId: String, _ other: String) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(sql: """
+                SELECT EXISTS (SELECT 1 FROM room_members mine
+                    JOIN room_members other ON other.room_nid = mine.room_nid
+                    WHERE mine.user_id = ? AND mine.membership = 'join'
+                        AND other.user_id = ? AND other.membership = 'join')
+                """),
+            arguments: [userId, other]) ?? false
     }
 }
 

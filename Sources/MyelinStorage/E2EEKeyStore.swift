@@ -98,21 +98,14 @@ public struct E2EEKeyStore: Sendable {
         return counts
     }
 
-    /// What `/sync` tells a device about its keys: unclaimed one-time keys per algorithm, and the
-    /// algorithms of its fallback keys nobody has claimed yet.
-    public func keyCounts(userNid: Int64, deviceId: String) async throws
-        -> (oneTimeKeys: [String: Int], unusedFallbackAlgorithms: [String])
-    {
-        try await database.read { db in
-            let counts = try Self.counts(db, userNid: userNid, deviceId: deviceId)
-            let fallback = try String.fetchAll(
-                db.cachedStatement(sql: """
-                    SELECT algorithm FROM e2e_fallback_keys WHERE user_nid = ? AND device_id = ? AND used = 0
-                    ORDER BY algorithm
-                    """),
-                arguments: [userNid, deviceId])
-            return (counts, fallback)
-        }
+    /// The algorithms of a device's fallback keys nobody has claimed yet (for `/sync`).
+    static func unusedFallbackAlgorithms(_ db: Database, userNid: Int64, deviceId: String) throws -> [String] {
+        try String.fetchAll(
+            db.cachedStatement(sql: """
+                SELECT algorithm FROM e2e_fallback_keys WHERE user_nid = ? AND device_id = ? AND used = 0
+                ORDER BY algorithm
+                """),
+            arguments: [userNid, deviceId])
     }
 
     public func deviceKey(userNid: Int64, deviceId: String) async throws -> [UInt8]? {

@@ -2,13 +2,6 @@ import GRDB
 
 /// The queries /sync makes: stream positions and what changed in a range of them.
 extension RoomEventStore {
-    /// The newest position of the room event stream (0 before any event).
-    public func maxStreamPos() async throws -> Int64 {
-        try await database.read { db in
-            try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(stream_pos) FROM events")) ?? 0
-        }
-    }
-
     /// A user's memberships (every room with a member event for them), with the stream position of
     /// the change.
     public func memberships(of userId: String) async throws -> [UserMembership] {
@@ -55,6 +48,35 @@ extension RoomEventStore {
                     """), arguments: [roomNid, stream])
         }
     }
+}
+
+extension RoomEventStore {
+    /// A room's `summary` for `viewer`: joined and invited counts, and up to `heroes` other members
+    /// (joined before invited, each by user ID), without loading the member list.
+    public func memberSummary(roomNid: Int64, viewer: String, heroes: Int) async throws -> MemberSummary {
+        try await database.read { db in
+            let counts = try Row.fetchOne(
+                db.cachedStatement(sql: """
+                    SELECT SUM(membership = 'join') AS joined, SUM(membership = 'invite') AS invited
+                    FROM room_members WHERE room_nid = ?
+                    """),
+                arguments: [roomNid])
+            let heroes = try String.fetchAll(
+                db.cachedStatement(sql: """
+                    SELECT user_id FROM room_members
+                    WHERE room_nid = ? AND membership IN ('join', 'invite') AND user_id != ?
+                    ORDER BY membership = 'invite', user_id LIMIT ?
+                    """),
+                arguments: [roomNid, viewer, heroes])
+            return MemberSummary(joined: counts?["joined"] ?? 0, invited: counts?["invited"] ?? 0, heroes: heroes)
+        }
+    }
+}
+
+public struct MemberSummary: Sendable, Equatable {
+    public let joined: Int
+    public let invited: Int
+    public let heroes: [String]
 }
 
 /// One of a user's room memberships as sync sees it.

@@ -64,19 +64,12 @@ public struct ToDeviceStore: Sendable {
         return true
     }
 
-    /// The newest position handed out (0 before the first message).
-    public func currentPosition() async throws -> Int64 {
-        try await database.read { db in
-            try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'to_device_messages'") ?? 0
-        }
-    }
-
     /// Messages for a device in (after, upTo], oldest first, at most `limit`; and whether messages at or
     /// before `after` are still stored (the client has them: `acknowledge` deletes them).
-    public func pending(userNid: Int64, deviceId: String, after: Int64, upTo: Int64, limit: Int) async throws
-        -> (messages: [ToDeviceMessage], hasAcknowledged: Bool)
+    static func pending(_ db: Database, userNid: Int64, deviceId: String, after: Int64, upTo: Int64, limit: Int)
+        throws -> (messages: [ToDeviceMessage], hasAcknowledged: Bool)
     {
-        try await database.read { db in
+        do {
             let messages = try Row.fetchAll(
                 db.cachedStatement(sql: """
                     SELECT stream_pos, sender, type, content FROM to_device_messages

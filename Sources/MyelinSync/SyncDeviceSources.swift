@@ -1,19 +1,17 @@
 import MyelinStorage
 
-/// What sync reads for end-to-end encryption: to-device messages, device list changes and key counts,
-/// and the feeds that say when the first two changed.
+/// What sync needs for end-to-end encryption besides the database (`DeviceSyncState` reads it): the
+/// to-device queue (to acknowledge messages), the device list stream (for `/keys/changes`), and the
+/// feeds that say when either changed.
 public struct SyncDeviceSources: Sendable {
     public let toDevice: ToDeviceStore
     public let deviceLists: DeviceListStore
-    public let keys: E2EEKeyStore
     /// Users whose device lists changed (`AccountsContext.deviceListChanges`).
     public let deviceListChanges: ChangeFeed<String>
 
-    public init(toDevice: ToDeviceStore, deviceLists: DeviceListStore, keys: E2EEKeyStore,
-                deviceListChanges: ChangeFeed<String>) {
+    public init(toDevice: ToDeviceStore, deviceLists: DeviceListStore, deviceListChanges: ChangeFeed<String>) {
         self.toDevice = toDevice
         self.deviceLists = deviceLists
-        self.keys = keys
         self.deviceListChanges = deviceListChanges
     }
 }

@@ -35,31 +35,24 @@ extension SyncResponseBuilder {
     static let toDeviceLimit = 100
 
     func deviceSections() async throws -> DeviceSections {
-        let sources = service.devices
         // The token the client sent, even with full_state: it has what came before it.
         let previous = request.since
         let acknowledged = previous?.toDevice ?? 0
-        let pending = try await sources.toDevice.pending(
-            userNid: requester.userNid, deviceId: requester.deviceId, after: acknowledged, upTo: now.toDevice,
-            limit: Self.toDeviceLimit)
-        if pending.hasAcknowledged {
-            try await sources.toDevice.acknowledge(userNid: requester.userNid, deviceId: requester.deviceId,
-                                                   upTo: acknowledged)
+        let state = try await DeviceSyncState.read(from: service.database, DeviceSyncState.Request(
+            userNid: requester.userNid, userId: requester.userId, deviceId: requester.deviceId,
+            toDevice: acknowledged...max(acknowledged, now.toDevice), toDeviceLimit: Self.toDeviceLimit,
+            rooms: previous.map { $0.rooms...max($0.rooms, now.rooms) },
+            deviceLists: previous.map { $0.deviceLists...max($0.deviceLists, now.deviceLists) }))
+        if state.hasAcknowledged {
+            try await service.devices.toDevice.acknowledge(userNid: requester.userNid, deviceId: requester.deviceId,
+                                                           upTo: acknowledged)
         }
-        let cut = pending.messages.count == Self.toDeviceLimit
-        let position = cut ? pending.messages.last?.position ?? now.toDevice : max(now.toDevice, acknowledged)
-
-        var deviceLists: DeviceListChanges?
-        if let previous {
-            deviceLists = try await sources.deviceLists.changes(
-                for: requester.userId, rooms: previous.rooms...max(previous.rooms, now.rooms),
-                deviceLists: previous.deviceLists...max(previous.deviceLists, now.deviceLists))
-        }
-        var keys = try await sources.keys.keyCounts(userNid: requester.userNid, deviceId: requester.deviceId)
+        let cut = state.toDevice.count == Self.toDeviceLimit
+        let position = cut ? state.toDevice.last?.position ?? now.toDevice : max(now.toDevice, acknowledged)
+        var counts = state.oneTimeKeyCounts
         // Clients read a missing count as "none"; signed_curve25519 is always given, as Synapse does.
-        if keys.oneTimeKeys["signed_curve25519"] == nil { keys.oneTimeKeys["signed_curve25519"] = 0 }
-        return DeviceSections(toDevice: pending.messages, toDevicePosition: position, deviceLists: deviceLists,
-                              oneTimeKeyCounts: keys.oneTimeKeys,
-                              unusedFallbackAlgorithms: keys.unusedFallbackAlgorithms)
+        if counts["signed_curve25519"] == nil { counts["signed_curve25519"] = 0 }
+        return DeviceSections(toDevice: state.toDevice, toDevicePosition: position, deviceLists: state.deviceLists,
+                              oneTimeKeyCounts: counts, unusedFallbackAlgorithms: state.unusedFallbackAlgorithms)
     }
 }

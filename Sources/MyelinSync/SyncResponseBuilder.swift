@@ -28,7 +28,9 @@ struct SyncResponseBuilder {
         var invite: JSONObject = [:]
         var leave: JSONObject = [:]
         var knock: JSONObject = [:]
-        let accountChanges = try await accountDataChanges()
+        // Nothing to read when the stream has not moved since the client's token.
+        let accountChanges = since.map { $0.accountData >= now.accountData } ?? false
+            ? AccountChanges() : try await accountDataChanges()
         var roomsWithEvents: Set<Int64>? = nil
         if let since { roomsWithEvents = try await store.roomsWithEvents(after: since.rooms, upTo: now.rooms) }
         let baseline = request.since?.rooms ?? 0
@@ -64,7 +66,10 @@ struct SyncResponseBuilder {
                     fullState: isNewJoin || request.fullState || since == nil)
                 entry["account_data"] = ["events": .array(roomAccountData.map(JSONValue.object))]
                 entry["ephemeral"] = ["events": .array(ephemeralEvents)]
-                entry["summary"] = .object(try await summary(room))
+                // The summary only when membership may have changed (the spec lets it be omitted otherwise).
+                if isNewJoin || request.fullState || Self.hasMemberEvents(entry) {
+                    entry["summary"] = .object(try await summary(room))
+                }
                 join[membership.roomId] = .object(entry)
             case "invite", "knock":
                 guard changedSince else { continue }
@@ -144,11 +149,12 @@ struct SyncResponseBuilder {
             startSnapshot = try await store.stateSnapshot(roomNid: room.nid, atStream: upTo)
         }
         var stateIds: [StateTuple: String] = [:]
-        if let startSnapshot {
+        // An incremental sync whose timeline is complete needs no state: the timeline shows every change.
+        if let startSnapshot, fullState || limited {
             let atStart = try await store.state(snapshot: startSnapshot)
             if fullState {
                 stateIds = atStart
-            } else if limited {
+            } else {
                 let before = try await store.stateSnapshot(roomNid: room.nid, atStream: after)
                 var atSince: [StateTuple: String] = [:]
                 if let before { atSince = try await store.state(snapshot: before) }
@@ -207,14 +213,19 @@ struct SyncResponseBuilder {
 
     /// Heroes and member counts (`summary`).
     private func summary(_ room: RoomRecord) async throws -> JSONObject {
-        let joined = try await store.members(roomNid: room.nid, membership: "join")
-        let invited = try await store.members(roomNid: room.nid, membership: "invite")
-        let heroes = (joined.keys.sorted() + invited.keys.sorted()).filter { $0 != requester.userId }.prefix(5)
+        let summary = try await store.memberSummary(roomNid: room.nid, viewer: requester.userId, heroes: 5)
         return [
-            "m.heroes": .array(heroes.map(JSONValue.string)),
-            "m.joined_member_count": .int(Int64(joined.count)),
-            "m.invited_member_count": .int(Int64(invited.count)),
+            "m.heroes": .array(summary.heroes.map(JSONValue.string)),
+            "m.joined_member_count": .int(Int64(summary.joined)),
+            "m.invited_member_count": .int(Int64(summary.invited)),
         ]
+    }
+
+    /// Whether a room entry's timeline or state holds a member event.
+    static func hasMemberEvents(_ entry: JSONObject) -> Bool {
+        ["timeline", "state"].contains { section in
+            entry[section]?["events"]?.arrayValue?.contains { $0["type"] == "m.room.member" } ?? false
+        }
     }
 
     /// The stripped state an invitee or knocker sees (client-server API, "Stripped state"), with their

@@ -11,14 +11,18 @@ public final class SyncService: Sendable {
     let accountData: AccountDataStore
     let ephemeral: EphemeralServices
     let devices: SyncDeviceSources
+    /// For reading every stream's position at once.
+    let database: MyelinDatabase
     public let notifier: SyncNotifier
     let logger: Logger
 
     /// Longest a client may hold a request open.
     static let maxTimeout: Duration = .seconds(180)
 
-    public init(rooms: RoomService, accountData: AccountDataStore, ephemeral: EphemeralServices,
-                devices: SyncDeviceSources, notifier: SyncNotifier = SyncNotifier(), logger: Logger) {
+    public init(database: MyelinDatabase, rooms: RoomService, accountData: AccountDataStore,
+                ephemeral: EphemeralServices, devices: SyncDeviceSources, notifier: SyncNotifier = SyncNotifier(),
+                logger: Logger) {
+        self.database = database
         self.rooms = rooms
         self.ephemeral = ephemeral
         self.devices = devices
@@ -29,13 +33,13 @@ public final class SyncService: Sendable {
 
     /// The newest position of every stream.
     public func currentToken() async throws -> SyncToken {
-        var token = SyncToken(rooms: try await rooms.store.maxStreamPos(),
-                              accountData: try await accountData.currentPosition())
-        token.receipts = try await ephemeral.receipts.currentPosition()
+        let stored = try await StreamPositions.read(from: database)
+        var token = SyncToken(rooms: stored.rooms, accountData: stored.accountData)
+        token.receipts = stored.receipts
+        token.toDevice = stored.toDevice
+        token.deviceLists = stored.deviceLists
         token.typing = await ephemeral.typing.currentPosition()
         token.presence = try await ephemeral.presence.currentPosition()
-        token.toDevice = try await devices.toDevice.currentPosition()
-        token.deviceLists = try await devices.deviceLists.currentPosition()
         return token
     }
 

@@ -18,7 +18,7 @@ import Testing
             let services = server.running.homeserver.services
             let aliceNid = try #require(try await services.accounts.users.user(localpart: "alice")?.nid)
             let changes = await services.accounts.accountData.changes.subscribe()
-            let startPosition = try await services.accounts.accountData.currentPosition()
+            let startPosition = try await services.sync.currentToken().accountData
 
             let none = try await server.client.get(tagsPath(alice, roomId), token: alice.accessToken)
             #expect(none.status == 200)
@@ -52,7 +52,7 @@ import Testing
                 token: alice.accessToken)
             #expect(accountData.json["tags"]?["m.favourite"] == ["order": .double(0.5)])
             let streamed = try await services.accounts.accountData.changes(
-                userNid: aliceNid, after: startPosition, upTo: try await services.accounts.accountData.currentPosition())
+                userNid: aliceNid, after: startPosition, upTo: try await services.sync.currentToken().accountData)
             #expect(streamed.map(\.type) == ["m.tag"])
             #expect(streamed.first?.roomId == roomId)
             #expect(try await nextChange(changes) == aliceNid)
