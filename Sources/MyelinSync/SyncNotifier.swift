@@ -1,6 +1,7 @@
 /// Wakes exactly the long-polling `/sync` requests of the users a change concerns; nothing polls.
 /// A request registers before it checks for news, so a change that lands between its check and its
-/// wait still wakes it.
+/// wait still wakes it. Timeouts share one sleeping task (set for the earliest deadline), not one each:
+/// a thousand idle long-polls hold a thousand continuations and nothing more.
 public actor SyncNotifier {
     public struct Ticket: Sendable, Hashable {
         let id: Int
@@ -9,7 +10,7 @@ public actor SyncNotifier {
     private enum Slot {
         case pending
         case fired
-        case waiting(CheckedContinuation<Void, Never>, Task<Void, Never>)
+        case waiting(CheckedContinuation<Void, Never>, deadline: ContinuousClock.Instant)
     }
 
     private var slots: [Int: Slot] = [:]
@@ -17,6 +18,8 @@ public actor SyncNotifier {
     private var byUserId: [String: Set<Int>] = [:]
     private var owners: [Int: (Int64, String)] = [:]
     private var next = 0
+    private var timer: Task<Void, Never>?
+    private var timerDeadline: ContinuousClock.Instant?
 
     public init() {}
 
@@ -45,14 +48,41 @@ public actor SyncNotifier {
             remove(ticket.id)
             return
         }
+        let deadline = ContinuousClock.now + timeout
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let timer = Task { [weak self] in
-                try? await Task.sleep(for: timeout)
-                await self?.fire(ticket.id)
-            }
-            slots[ticket.id] = .waiting(continuation, timer)
+            slots[ticket.id] = .waiting(continuation, deadline: deadline)
+            scheduleTimer(at: deadline)
         }
         remove(ticket.id)
+    }
+
+    /// Makes the shared timer wake by `deadline` (an earlier pending wake-up stays).
+    private func scheduleTimer(at deadline: ContinuousClock.Instant) {
+        if let pending = timerDeadline, pending <= deadline { return }
+        timer?.cancel()
+        timerDeadline = deadline
+        timer = Task { [weak self] in
+            try? await Task.sleep(until: deadline, clock: .continuous)
+            guard !Task.isCancelled else { return }
+            await self?.expire()
+        }
+    }
+
+    /// Wakes the waits whose deadline passed and sets the timer for the next one.
+    private func expire() {
+        timer = nil
+        timerDeadline = nil
+        let now = ContinuousClock.now
+        var earliest: ContinuousClock.Instant?
+        for (id, slot) in slots {
+            guard case .waiting(_, let deadline) = slot else { continue }
+            if deadline <= now {
+                fire(id)
+            } else if earliest.map({ deadline < $0 }) ?? true {
+                earliest = deadline
+            }
+        }
+        if let earliest { scheduleTimer(at: earliest) }
     }
 
     /// Forgets a ticket that will not wait (there was news already).
@@ -69,19 +99,15 @@ public actor SyncNotifier {
     private func fire(_ id: Int) {
         switch slots[id] {
         case .pending: slots[id] = .fired
-        case .waiting(let continuation, let timer):
+        case .waiting(let continuation, _):
             slots[id] = .fired
-            timer.cancel()
             continuation.resume()
         case .fired, nil: break
         }
     }
 
     private func remove(_ id: Int) {
-        if case .waiting(let continuation, let timer) = slots[id] {
-            timer.cancel()
-            continuation.resume()
-        }
+        if case .waiting(let continuation, _) = slots[id] { continuation.resume() }
         slots[id] = nil
         if let (nid, userId) = owners.removeValue(forKey: id) {
             byUserNid[nid]?.remove(id)
