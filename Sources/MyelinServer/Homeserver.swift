@@ -11,6 +11,7 @@ import MyelinRooms
 import MyelinSync
 import MyelinMedia
 import MyelinProfiles
+import MyelinPush
 import MyelinStorage
 import MyelinThumbnail
 import MyelinTLS
@@ -78,7 +79,11 @@ public final class Homeserver: Sendable {
                                       keyBackup: KeyBackupService(store: KeyBackupStore(database: database)),
                                       rooms: rooms,
                                       sync: SyncService(rooms: rooms, accountData: accounts.accountData,
-                                                        ephemeral: ephemeral, logger: logger),
+                                                        ephemeral: ephemeral,
+                                                        pushActions: PushActionService(
+                                                            rooms: rooms, store: PushActionStore(database: database),
+                                                            logger: logger),
+                                                        logger: logger),
                                       profiles: ProfileService(context: accounts, store: profileStore, rooms: rooms),
                                       userDirectory: UserDirectoryService(
                                         database: database, serverName: config.serverName,
@@ -129,6 +134,7 @@ public final class Homeserver: Sendable {
                 onServerRunning: announce(.plain), logger: logger),
             RedactionPruner(rooms: services.rooms, logger: logger, interval: .seconds(3600)),
             SyncFeeds(sync: services.sync),
+            PushActionFeed(pushActions: services.sync.pushActions, announcements: services.rooms.pipeline.announcements),
             EphemeralUpkeep(ephemeral: services.ephemeral, announcements: services.rooms.pipeline.announcements),
         ]
         if config.tlsEnabled {

@@ -2,6 +2,7 @@ import Logging
 import MatrixCore
 import MyelinAccounts
 import MyelinEphemeral
+import MyelinPush
 import MyelinRooms
 import MyelinStorage
 
@@ -10,6 +11,8 @@ public final class SyncService: Sendable {
     let rooms: RoomService
     let accountData: AccountDataStore
     let ephemeral: EphemeralServices
+    /// Push rule verdicts, for unread notification counts.
+    public let pushActions: PushActionService
     public let notifier: SyncNotifier
     let logger: Logger
 
@@ -17,8 +20,9 @@ public final class SyncService: Sendable {
     static let maxTimeout: Duration = .seconds(180)
 
     public init(rooms: RoomService, accountData: AccountDataStore, ephemeral: EphemeralServices,
-                notifier: SyncNotifier = SyncNotifier(), logger: Logger) {
+                pushActions: PushActionService, notifier: SyncNotifier = SyncNotifier(), logger: Logger) {
         self.rooms = rooms
+        self.pushActions = pushActions
         self.ephemeral = ephemeral
         self.accountData = accountData
         self.notifier = notifier
@@ -43,6 +47,8 @@ public final class SyncService: Sendable {
             // Registered before looking, so a change landing while the response is built still wakes us.
             let ticket = await notifier.register(userNid: requester.userNid, userId: requester.userId)
             let now = try await currentToken()
+            // The counts must cover every event this response may return (push module, "Server behaviour").
+            await pushActions.caughtUp(to: now.rooms)
             let ignored = try await rooms.ignoredUsers(userNid: requester.userNid)
             let response = try await SyncResponseBuilder(service: self, requester: requester, request: request, now: now,
                                                          ignored: ignored).build()
