@@ -110,8 +110,11 @@ public actor PushActionService {
         else { return verdict }
         let thread = event.relatesTo == nil ? nil : try await rooms.store.threadId(of: event.eventId, roomNid: event.roomNid)
         // Sending an event marks what came before it in its thread as read (push module, "Marking
-        // notifications as read").
-        if let senderNid = try await store.localUserNid(event.sender, serverName: rooms.serverName) {
+        // notifications as read"). Not state events: the server sends many on the user's behalf (a
+        // profile change becomes a member event in every room), which say nothing of what they read.
+        if event.stateKey == nil,
+            let senderNid = try await store.localUserNid(event.sender, serverName: rooms.serverName)
+        {
             verdict.clears.append(PushActionClear(userNid: senderNid, roomNid: event.roomNid, upTo: streamPos,
                                                   scope: thread.map { .thread($0) } ?? .mainTimeline))
         }
