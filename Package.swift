@@ -147,7 +147,7 @@ let package = Package(
         .testTarget(name: "MyelinThumbnailTests", dependencies: ["MyelinThumbnail", "MyelinTestSupport"]),
         .testTarget(name: "MyelinTests", dependencies: [
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinServer", "MyelinMedia", "MyelinE2EE",
-            "MyelinRooms", "MyelinProfiles", "MyelinEphemeral", "MyelinTestSupport",
+            "MyelinRooms", "MyelinProfiles", "MyelinEphemeral", "MyelinPush", "MyelinTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
