@@ -149,8 +149,10 @@ public final class ReceiptService: Sendable {
         let write = ReceiptWrite(roomNid: room.nid, userId: requester.userId, type: type, threadId: threadId,
                                  eventNid: event.nid, eventStreamPos: streamPos, ts: clock.nowMs())
         guard let position = try await store.put(write) else { return }
-        try await pushActions.clear(PushActionClear(userNid: requester.userNid, roomNid: room.nid, upTo: streamPos,
-                                                    scope: .init(receiptThreadId: threadId)))
+        // Only keeps the table small: counting already stops at the receipt, so a failure here must not
+        // fail a receipt that is stored.
+        try? await pushActions.clear(PushActionClear(userNid: requester.userNid, roomNid: room.nid, upTo: streamPos,
+                                                     scope: .init(receiptThreadId: threadId)))
         await feed.send([ReceiptChange(roomId: room.roomId, userId: requester.userId,
                                        isPrivate: type == "m.read.private", position: position)])
     }
