@@ -46,9 +46,14 @@ let package = Package(
             "MatrixCore", "MyelinStorage", "MyelinAccounts",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Push rules run over accepted events: who is notified of what (unread counts; pushers later).
+        .target(name: "MyelinPush", dependencies: [
+            "MatrixCore", "MyelinStorage", "MyelinRooms",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // /sync: stream tokens, the notifier that wakes waiting requests, the response.
         .target(name: "MyelinSync", dependencies: [
-            "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinRooms", "MyelinEphemeral",
+            "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinRooms", "MyelinEphemeral", "MyelinPush",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Profiles (and their member events) and the user directory. No HTTP here.
@@ -94,7 +99,7 @@ let package = Package(
         .target(name: "MyelinServer", dependencies: [
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinTLS", "MyelinHTTPClient", "MyelinMedia",
             "MyelinThumbnail", "MyelinKeyBackup", "MyelinRooms", "MyelinSync", "MyelinProfiles", "MyelinEphemeral",
-            "CMbedTLS",
+            "MyelinPush", "CMbedTLS",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -142,7 +147,7 @@ let package = Package(
         .testTarget(name: "MyelinThumbnailTests", dependencies: ["MyelinThumbnail", "MyelinTestSupport"]),
         .testTarget(name: "MyelinTests", dependencies: [
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinServer", "MyelinMedia", "MyelinE2EE",
-            "MyelinRooms", "MyelinProfiles", "MyelinEphemeral", "MyelinTestSupport",
+            "MyelinRooms", "MyelinProfiles", "MyelinEphemeral", "MyelinPush", "MyelinTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

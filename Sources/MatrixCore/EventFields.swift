@@ -1,32 +1,10 @@
-/// A filter's `event_fields`: dot-separated paths of the fields to keep in each event (`content.body`);
-/// `\.` is a literal dot in a name and `\\` a backslash. Fields not named are dropped; a path that names
-/// an object keeps all of it.
+/// A filter's `event_fields`: dot-separated paths of the fields to keep in each event (`content.body`),
+/// read as `PropertyPath`s. Fields not named are dropped; a path that names an object keeps all of it.
 public struct EventFields: Sendable, Hashable {
     public let paths: [[String]]
 
     public init(_ fields: [String]) {
-        paths = fields.map(Self.split)
-    }
-
-    static func split(_ field: String) -> [String] {
-        var parts: [String] = []
-        var current = ""
-        var escaped = false
-        for character in field {
-            if escaped {
-                current.append(character)
-                escaped = false
-            } else if character == "\\" {
-                escaped = true
-            } else if character == "." {
-                parts.append(current)
-                current = ""
-            } else {
-                current.append(character)
-            }
-        }
-        parts.append(current)
-        return parts
+        paths = fields.map { PropertyPath($0).components }
     }
 
     /// `event` with only the named fields.

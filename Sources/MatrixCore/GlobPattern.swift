@@ -6,7 +6,7 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
     public let pattern: String
     public let questionMarkIsWildcard: Bool
     public let caseInsensitive: Bool
-    private let scalars: [Unicode.Scalar]
+    let scalars: [Unicode.Scalar]
 
     public init(_ pattern: String, questionMarkIsWildcard: Bool = true, caseInsensitive: Bool = false) {
         self.pattern = pattern

@@ -20,7 +20,7 @@ public struct EphemeralServices: Sendable {
         self.typing = TypingService(rooms: rooms, presence: presence, clock: clock, settings: settings)
         self.receipts = ReceiptService(rooms: rooms, store: ReceiptStore(database: database),
                                        accountData: AccountDataStore(database: database), presence: presence,
-                                       clock: clock)
+                                       pushActions: PushActionStore(database: database), clock: clock)
     }
 
     /// Follows the room pipeline's announcements until the stream ends or the task is cancelled: a

@@ -17,12 +17,15 @@ public final class ReceiptService: Sendable {
     let store: ReceiptStore
     let accountData: AccountDataStore
     let presence: PresenceService
+    /// Notifications a moving receipt marks as read are dropped from here.
+    let pushActions: PushActionStore
     let clock: WallClock
     /// Change notices, for sync's notifier.
     public let feed = ChangeFeed<ReceiptChange>()
 
     public init(rooms: RoomService, store: ReceiptStore, accountData: AccountDataStore, presence: PresenceService,
-                clock: WallClock) {
+                pushActions: PushActionStore, clock: WallClock) {
+        self.pushActions = pushActions
         self.rooms = rooms
         self.store = store
         self.accountData = accountData
@@ -148,6 +151,10 @@ public final class ReceiptService: Sendable {
         let write = ReceiptWrite(roomNid: room.nid, userId: requester.userId, type: type, threadId: threadId,
                                  eventNid: event.nid, eventStreamPos: streamPos, ts: clock.nowMs())
         guard let position = try await store.put(write) else { return }
+        // Only keeps the table small: counting already stops at the receipt, so a failure here must not
+        // fail a receipt that is stored.
+        try? await pushActions.clear(PushActionClear(userNid: requester.userNid, roomNid: room.nid, upTo: streamPos,
+                                                     scope: .init(receiptThreadId: threadId)))
         await feed.send([ReceiptChange(roomId: room.roomId, userId: requester.userId,
                                        isPrivate: type == "m.read.private", position: position)])
     }
@@ -175,6 +182,18 @@ public struct ReceiptUpdate: Sendable, Equatable {
     /// Room ID → the content of its `m.receipt` event:
     /// `{eventId: {receiptType: {userId: {"ts": ..., "thread_id"?: ...}}}}`.
     public let rooms: [String: JSONObject]
+
+    /// The rooms where this answer carries a receipt of `userId`.
+    public func roomsWithReceipts(of userId: String) -> Set<String> {
+        var result: Set<String> = []
+        for (roomId, content) in rooms {
+            let hasOwn = content.values.contains { byType in
+                byType.objectValue?.values.contains { $0.objectValue?[userId] != nil } ?? false
+            }
+            if hasOwn { result.insert(roomId) }
+        }
+        return result
+    }
 
     static func contents(_ records: [ReceiptRecord]) -> [String: JSONObject] {
         var rooms: [String: JSONObject] = [:]

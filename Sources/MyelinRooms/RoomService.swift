@@ -47,7 +47,12 @@ public final class RoomService: Sendable {
     /// Events of the room's current state for the given keys (those present).
     public func currentState(_ room: RoomRecord, _ tuples: [StateTuple]) async throws -> [StateTuple: PDU] {
         guard let snapshot = room.currentSnapshot else { return [:] }
-        return try await loader(room).events(of: try await store.state(snapshot: snapshot, tuples: tuples))
+        return try await state(room, snapshot: snapshot, tuples)
+    }
+
+    /// Events of a state snapshot of the room (the state before an event, say) for the given keys.
+    public func state(_ room: RoomRecord, snapshot: Int64, _ tuples: [StateTuple]) async throws -> [StateTuple: PDU] {
+        try await loader(room).events(of: try await store.state(snapshot: snapshot, tuples: tuples))
     }
 
     public func currentStateEvent(_ room: RoomRecord, type: String, stateKey: String = "") async throws -> PDU? {

@@ -11,6 +11,7 @@ import MyelinRooms
 import MyelinSync
 import MyelinMedia
 import MyelinProfiles
+import MyelinPush
 import MyelinStorage
 import MyelinThumbnail
 import MyelinTLS
@@ -83,7 +84,11 @@ public final class Homeserver: Sendable {
                                       rooms: rooms,
                                       sync: SyncService(database: database, rooms: rooms,
                                                         accountData: accounts.accountData,
-                                                        ephemeral: ephemeral, devices: syncDevices, logger: logger),
+                                                        ephemeral: ephemeral, devices: syncDevices,
+                                                        pushActions: PushActionService(
+                                                            rooms: rooms, store: PushActionStore(database: database),
+                                                            logger: logger),
+                                                        logger: logger),
                                       profiles: ProfileService(context: accounts, store: profileStore, rooms: rooms),
                                       userDirectory: UserDirectoryService(
                                         database: database, serverName: config.serverName,
@@ -134,6 +139,7 @@ public final class Homeserver: Sendable {
                 onServerRunning: announce(.plain), logger: logger),
             RedactionPruner(rooms: services.rooms, logger: logger, interval: .seconds(3600)),
             SyncFeeds(sync: services.sync),
+            PushActionFeed(pushActions: services.sync.pushActions, announcements: services.rooms.pipeline.announcements),
             EphemeralUpkeep(ephemeral: services.ephemeral, announcements: services.rooms.pipeline.announcements),
         ]
         if config.tlsEnabled {

@@ -7,7 +7,7 @@ enum Migrations {
     static let identifiers = ["v1_accounts", "v2_account_data_registration_tokens", "v3_refresh_and_login_tokens",
                               "v4_media", "v5_e2ee_keys", "v6_key_backup", "v7_rooms",
                               "v8_reads", "v9_profiles", "v10_filters", "v11_receipts_presence",
-                              "v12_device_lists_to_device"]
+                              "v12_device_lists_to_device", "v13_push_actions"]
 
     static func makeMigrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -442,6 +442,29 @@ enum Migrations {
                     PRIMARY KEY (user_nid, device_id, txn_id),
                     FOREIGN KEY (user_nid, device_id) REFERENCES devices(user_nid, device_id) ON DELETE CASCADE
                 ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("v13_push_actions") { db in
+            // Notifying events per local user (push rules' verdict): one row per (user, room, event), with
+            // the thread the event is in (NULL: the main timeline) and whether it highlights. Only events
+            // that notify get a row; rows at or before the user's read receipt are dropped as it moves, so
+            // the table holds roughly what is unread. `push_actions_progress` is how far in the room event
+            // stream the rules have run (they run after an event is persisted, in stream order); it starts
+            // at the stream's end so an upgraded server does not evaluate its whole history.
+            try db.execute(sql: """
+                CREATE TABLE push_actions (
+                    user_nid INTEGER NOT NULL REFERENCES users(user_nid) ON DELETE CASCADE,
+                    room_nid INTEGER NOT NULL REFERENCES rooms(room_nid),
+                    stream_pos INTEGER NOT NULL,
+                    thread_id TEXT,
+                    highlight INTEGER NOT NULL,
+                    PRIMARY KEY (user_nid, room_nid, stream_pos)
+                ) WITHOUT ROWID;
+                CREATE TABLE push_actions_progress (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    stream_pos INTEGER NOT NULL
+                );
+                INSERT INTO push_actions_progress (id, stream_pos) SELECT 1, COALESCE(MAX(stream_pos), 0) FROM events;
                 """)
         }
         return migrator

@@ -89,3 +89,14 @@ public struct UserMembership: Sendable {
     public let streamPos: Int64
     public let forgotten: Bool
 }
+
+extension RoomEventStore {
+    /// Accepted events of every room with a stream position after `after`, in stream order, at most
+    /// `limit` (for services that follow the whole stream, such as push rule evaluation).
+    public func streamEvents(after: Int64, limit: Int) async throws -> [StoredEvent] {
+        try await database.read { db in
+            try Self.events(db, where: "e.stream_pos > ?", arguments: [after], orderBy: "e.stream_pos",
+                            limit: limit, cached: true)
+        }
+    }
+}

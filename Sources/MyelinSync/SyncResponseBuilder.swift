@@ -1,6 +1,7 @@
 import MatrixCore
 import MyelinAccounts
 import MyelinEphemeral
+import MyelinPush
 import MyelinRooms
 import MyelinStorage
 
@@ -43,6 +44,8 @@ struct SyncResponseBuilder {
         let presence = try await ephemeral.presence.update(viewer: requester.userId, since: since?.presence,
                                                            upTo: now.presence)
         let devices = try await deviceSections()
+        // Where the user's own receipt moved, their unread counts changed: those rooms must be in the answer.
+        let readRooms = since == nil ? [] : receipts.roomsWithReceipts(of: requester.userId)
         for membership in memberships {
             guard membership.streamPos <= now.rooms, filter.room.includesRoom(membership.roomId) else { continue }
             let changedSince = since.map { membership.streamPos > $0.rooms } ?? true
@@ -59,6 +62,7 @@ struct SyncResponseBuilder {
                     ephemeralEvents.append(["type": "m.receipt", "content": .object(content)])
                 }
                 guard request.fullState || isNewJoin || hasEvents || !roomAccountData.isEmpty || !ephemeralEvents.isEmpty
+                    || readRooms.contains(membership.roomId)
                 else { continue }
                 let room = try await service.rooms.room(membership.roomId)
                 var entry = try await timelineAndState(
@@ -70,6 +74,7 @@ struct SyncResponseBuilder {
                 if isNewJoin || request.fullState || Self.hasMemberEvents(entry) {
                     entry["summary"] = .object(try await summary(room))
                 }
+                entry.merge(try await unreadNotifications(room))
                 join[membership.roomId] = .object(entry)
             case "invite", "knock":
                 guard changedSince else { continue }
@@ -209,6 +214,24 @@ struct SyncResponseBuilder {
             containsURL = RoomEventFilter.contentHasURL(content)
         }
         return eventFilter.matches(type: event.type, sender: event.sender, roomId: room.roomId, containsURL: containsURL)
+    }
+
+    /// `unread_notifications` and, when the filter asks, `unread_thread_notifications` (main timeline
+    /// apart, threads with nothing unread left out); otherwise every thread is summed into the first.
+    private func unreadNotifications(_ room: RoomRecord) async throws -> JSONObject {
+        let byThread = try await service.pushActions.unreadCounts(
+            userNid: requester.userNid, userId: requester.userId, roomNid: room.nid, upTo: now.rooms)
+        func json(_ count: UnreadCount) -> JSONValue {
+            ["notification_count": .int(count.notifications), "highlight_count": .int(count.highlights)]
+        }
+        guard filter.room.timeline.unreadThreadNotifications else {
+            return ["unread_notifications": json(byThread.values.reduce(UnreadCount(), +))]
+        }
+        var result: JSONObject = ["unread_notifications": json(byThread[String?.none] ?? UnreadCount())]
+        var threads: JSONObject = [:]
+        for case let (root?, count) in byThread where count.notifications > 0 { threads[root] = json(count) }
+        if !threads.isEmpty { result["unread_thread_notifications"] = .object(threads) }
+        return result
     }
 
     /// Heroes and member counts (`summary`).

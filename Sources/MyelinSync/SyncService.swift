@@ -2,6 +2,7 @@ import Logging
 import MatrixCore
 import MyelinAccounts
 import MyelinEphemeral
+import MyelinPush
 import MyelinRooms
 import MyelinStorage
 
@@ -13,6 +14,8 @@ public final class SyncService: Sendable {
     let devices: SyncDeviceSources
     /// For reading every stream's position at once.
     let database: MyelinDatabase
+    /// Push rule verdicts, for unread notification counts.
+    public let pushActions: PushActionService
     public let notifier: SyncNotifier
     let logger: Logger
 
@@ -20,10 +23,11 @@ public final class SyncService: Sendable {
     static let maxTimeout: Duration = .seconds(180)
 
     public init(database: MyelinDatabase, rooms: RoomService, accountData: AccountDataStore,
-                ephemeral: EphemeralServices, devices: SyncDeviceSources, notifier: SyncNotifier = SyncNotifier(),
-                logger: Logger) {
+                ephemeral: EphemeralServices, devices: SyncDeviceSources, pushActions: PushActionService,
+                notifier: SyncNotifier = SyncNotifier(), logger: Logger) {
         self.database = database
         self.rooms = rooms
+        self.pushActions = pushActions
         self.ephemeral = ephemeral
         self.devices = devices
         self.accountData = accountData
@@ -73,6 +77,8 @@ public final class SyncService: Sendable {
             // Registered before looking, so a change landing while the response is built still wakes us.
             let ticket = await notifier.register(userNid: requester.userNid, userId: requester.userId)
             let now = try await currentToken()
+            // The counts must cover every event this response may return (push module, "Server behaviour").
+            await pushActions.caughtUp(to: now.rooms)
             let ignored = try await rooms.ignoredUsers(userNid: requester.userNid)
             let response = try await SyncResponseBuilder(service: self, requester: requester, request: request, now: now,
                                                          ignored: ignored).build()
