@@ -55,11 +55,16 @@ public actor PushActionService {
     /// Evaluates the next batch; false when there was nothing to do or it failed.
     private func step() async -> Bool {
         if let inFlight { return await inFlight.value }
-        let task = Task { await self.evaluateNextBatch() }
+        let task = Task {
+            let progressed = await self.evaluateNextBatch()
+            // Cleared by the batch itself, on this actor, as it ends: were it cleared by the caller after
+            // its await, another caller could keep getting the finished batch's answer and loop without
+            // ever letting that caller run (a livelock seen in the full suite).
+            self.inFlight = nil
+            return progressed
+        }
         inFlight = task
-        let progressed = await task.value
-        inFlight = nil
-        return progressed
+        return await task.value
     }
 
     private func evaluateNextBatch() async -> Bool {

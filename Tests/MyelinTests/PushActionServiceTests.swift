@@ -45,7 +45,7 @@ import Testing
         let rooms = RoomService(pipeline: h.pipeline, store: h.store, logger: logger)
         let store = PushActionStore(database: h.database)
         let roomNid = try #require(try await h.store.room(id: room.id)?.nid)
-        let end = try await h.store.maxStreamPos()
+        let end = try await StreamPositions.read(from: h.database).rooms
         // Small batches, so catching up takes several.
         let service = PushActionService(rooms: rooms, store: store, logger: logger, batchSize: 2)
         await service.caughtUp(to: end)
@@ -66,7 +66,7 @@ import Testing
                                roomId: room.id, prev: [notice], auth: auth)
         #expect(RoomPipelineTests.accepted(try await h.receive(more)))
         let restarted = PushActionService(rooms: rooms, store: store, logger: logger)
-        let newEnd = try await h.store.maxStreamPos()
+        let newEnd = try await StreamPositions.read(from: h.database).rooms
         await restarted.caughtUp(to: newEnd)
         #expect(try await store.progress() == newEnd)
         let after = try await restarted.unreadCounts(userNid: daveNid, userId: Self.dave, roomNid: roomNid, upTo: newEnd)
