@@ -44,8 +44,9 @@ import Testing
         try await Self.withTLSServer(handshakeTimeout: handshakeTimeout, body)
     }
 
-    func python(_ args: [String]) async throws -> (status: Int32, output: String) {
-        try await runProgram([testPython, interopDirectory.appendingPathComponent("tls_client.py").path] + args)
+    func python(_ args: [String], timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: String) {
+        try await runProgram([testPython, interopDirectory.appendingPathComponent("tls_client.py").path] + args,
+                             timeout: timeout)
     }
 
     @Test func pythonRequestKeepAlivePipelining() async throws {
@@ -66,9 +67,12 @@ import Testing
     }
 
     @Test func stalledHandshakeIsCutOff() async throws {
-        try await withTLSServer(handshakeTimeout: 1) { server, port, cert async throws in
-            // Generous: under a loaded test run the 1 s timer can fire late; without it the server would never hang up.
-            let result = try await python(["stall", String(port), cert, "15"])
+        // The HTTP idle timeout is set far away, so only the handshake timeout can hang up. The client
+        // waits up to 150 s: not a figure, only "cut off" against "held forever" (a loaded parallel run
+        // has delayed the 1 s timer by over 15 s).
+        try await Self.withTLSServer(handshakeTimeout: 1, configure: { config, _ in config.httpIdleTimeoutS = 3600 })
+        { server, port, cert async throws in
+            let result = try await python(["stall", String(port), cert, "150"], timeout: .seconds(200))
             #expect(result.status == 0, "\(result.output)")
             // The server is fine afterwards.
             let again = try await python(["request", String(port), cert])
