@@ -25,7 +25,11 @@ extension AccountDataStore {
     /// The users `userNid` ignores (`m.ignored_user_list`), read leniently: stored content that cannot
     /// be read ignores no one rather than failing a read path.
     public func ignoredUsers(userNid: Int64) async throws -> Set<String> {
-        guard let bytes = try await get(userNid: userNid, roomId: nil, type: IgnoredUserList.type) else { return [] }
+        try await database.read { db in try Self.ignoredUsers(db, userNid: userNid) }
+    }
+
+    static func ignoredUsers(_ db: Database, userNid: Int64) throws -> Set<String> {
+        guard let bytes = try get(db, userNid: userNid, roomId: nil, type: IgnoredUserList.type) else { return [] }
         return IgnoredUserList(stored: try? JSONParser.parse(bytes)).userIds
     }
 }

@@ -40,12 +40,14 @@ public struct AccountDataStore: Sendable {
     }
 
     public func get(userNid: Int64, roomId: String?, type: String) async throws -> [UInt8]? {
-        try await database.read { db in
-            try Data.fetchOne(
-                db, sql: "SELECT content FROM account_data WHERE user_nid = ? AND room_id = ? AND type = ?",
-                arguments: [userNid, roomId ?? "", type]
-            ).map { [UInt8]($0) }
-        }
+        try await database.read { db in try Self.get(db, userNid: userNid, roomId: roomId, type: type) }
+    }
+
+    static func get(_ db: Database, userNid: Int64, roomId: String?, type: String) throws -> [UInt8]? {
+        try Data.fetchOne(
+            db.cachedStatement(sql: "SELECT content FROM account_data WHERE user_nid = ? AND room_id = ? AND type = ?"),
+            arguments: [userNid, roomId ?? "", type]
+        ).map { [UInt8]($0) }
     }
 
     /// All account data of a user as (roomId or nil, type, content), for sync and export.

@@ -34,8 +34,8 @@ public struct DeviceSyncState: Sendable {
         }
     }
 
-    public static func read(from database: MyelinDatabase, _ request: Request) async throws -> DeviceSyncState {
-        try await database.read { db in
+    static func read(_ db: Database, _ request: Request) throws -> DeviceSyncState {
+        do {
             let pending = try ToDeviceStore.pending(
                 db, userNid: request.userNid, deviceId: request.deviceId, after: request.toDevice.lowerBound,
                 upTo: request.toDevice.upperBound, limit: request.toDeviceLimit)

@@ -4,9 +4,9 @@ import GRDB
 extension RoomEventStore {
     /// A user's memberships (every room with a member event for them), with the stream position of
     /// the change.
-    public func memberships(of userId: String) async throws -> [UserMembership] {
-        try await database.read { db in
-            try Row.fetchAll(
+    static func memberships(_ db: Database, of userId: String) throws -> [UserMembership] {
+        do {
+            return try Row.fetchAll(
                 db.cachedStatement(sql: """
                     SELECT r.room_nid, r.room_id, r.room_version, m.membership, m.event_nid, m.stream_pos, m.forgotten
                     FROM room_members m JOIN rooms r ON r.room_nid = m.room_nid WHERE m.user_id = ?
@@ -29,12 +29,10 @@ extension RoomEventStore {
     }
 
     /// Rooms with accepted events in (after, upTo].
-    public func roomsWithEvents(after: Int64, upTo: Int64) async throws -> Set<Int64> {
-        try await database.read { db in
-            Set(try Int64.fetchAll(
-                db.cachedStatement(sql: "SELECT DISTINCT room_nid FROM events WHERE stream_pos > ? AND stream_pos <= ?"),
-                arguments: [after, upTo]))
-        }
+    static func roomsWithEvents(_ db: Database, after: Int64, upTo: Int64) throws -> Set<Int64> {
+        Set(try Int64.fetchAll(
+            db.cachedStatement(sql: "SELECT DISTINCT room_nid FROM events WHERE stream_pos > ? AND stream_pos <= ?"),
+            arguments: [after, upTo]))
     }
 
     /// The snapshot of a room's state after its last accepted event at or before stream position

@@ -10,7 +10,11 @@ public struct StreamPositions: Sendable, Equatable {
     public var deviceLists: Int64
 
     public static func read(from database: MyelinDatabase) async throws -> StreamPositions {
-        try await database.read { db in
+        try await database.read { db in try read(db) }
+    }
+
+    static func read(_ db: Database) throws -> StreamPositions {
+        do {
             guard
                 let row = try Row.fetchOne(db.cachedStatement(sql: """
                     SELECT (SELECT MAX(stream_pos) FROM events) AS rooms,

@@ -38,11 +38,8 @@ extension SyncResponseBuilder {
         // The token the client sent, even with full_state: it has what came before it.
         let previous = request.since
         let acknowledged = previous?.toDevice ?? 0
-        let state = try await DeviceSyncState.read(from: service.database, DeviceSyncState.Request(
-            userNid: requester.userNid, userId: requester.userId, deviceId: requester.deviceId,
-            toDevice: acknowledged...max(acknowledged, now.toDevice), toDeviceLimit: Self.toDeviceLimit,
-            rooms: previous.map { $0.rooms...max($0.rooms, now.rooms) },
-            deviceLists: previous.map { $0.deviceLists...max($0.deviceLists, now.deviceLists) }))
+        // Read with the rest of the round's snapshot (SyncSnapshot).
+        let state = snapshot.devices
         if state.hasAcknowledged {
             try await service.devices.toDevice.acknowledge(userNid: requester.userNid, deviceId: requester.deviceId,
                                                            upTo: acknowledged)

@@ -11,8 +11,11 @@ struct SyncResponseBuilder {
     let requester: Requester
     let request: SyncRequest
     let now: SyncToken
+    /// What was read for this round before it started (positions, memberships, ignore list, devices).
+    let snapshot: SyncSnapshot
+
     /// The user's `m.ignored_user_list`: their messages and invites are left out.
-    var ignored: Set<String> = []
+    private var ignored: Set<String> { snapshot.ignoredUsers }
 
     struct Response {
         var json: JSONObject
@@ -32,10 +35,9 @@ struct SyncResponseBuilder {
         // Nothing to read when the stream has not moved since the client's token.
         let accountChanges = since.map { $0.accountData >= now.accountData } ?? false
             ? AccountChanges() : try await accountDataChanges()
-        var roomsWithEvents: Set<Int64>? = nil
-        if let since { roomsWithEvents = try await store.roomsWithEvents(after: since.rooms, upTo: now.rooms) }
+        let roomsWithEvents = snapshot.roomsWithEvents
         let baseline = request.since?.rooms ?? 0
-        let memberships = try await store.memberships(of: requester.userId).filter { !$0.forgotten }
+        let memberships = snapshot.memberships.filter { !$0.forgotten }
         let joinedIds = memberships.filter { $0.membership == "join" && $0.streamPos <= now.rooms }.map(\.roomId)
         let ephemeral = service.ephemeral
         let typing = await ephemeral.typing.update(since: since?.typing, in: Set(joinedIds))

@@ -37,7 +37,11 @@ public final class SyncService: Sendable {
 
     /// The newest position of every stream.
     public func currentToken() async throws -> SyncToken {
-        let stored = try await StreamPositions.read(from: database)
+        try await token(try await StreamPositions.read(from: database))
+    }
+
+    /// A token from the stored streams' positions and the in-memory ones (typing, presence).
+    private func token(_ stored: StreamPositions) async throws -> SyncToken {
         var token = SyncToken(rooms: stored.rooms, accountData: stored.accountData)
         token.receipts = stored.receipts
         token.toDevice = stored.toDevice
@@ -76,12 +80,17 @@ public final class SyncService: Sendable {
         while true {
             // Registered before looking, so a change landing while the response is built still wakes us.
             let ticket = await notifier.register(userNid: requester.userNid, userId: requester.userId)
-            let now = try await currentToken()
+            let previous = request.since
+            let snapshot = try await SyncSnapshot.read(from: database, SyncSnapshot.Request(
+                userNid: requester.userNid, userId: requester.userId, deviceId: requester.deviceId,
+                roomsSince: request.fullState ? nil : previous?.rooms,
+                previous: previous.map { ($0.rooms, $0.toDevice, $0.deviceLists) },
+                toDeviceLimit: SyncResponseBuilder.toDeviceLimit))
+            let now = try await token(snapshot.positions)
             // The counts must cover every event this response may return (push module, "Server behaviour").
             await pushActions.caughtUp(to: now.rooms)
-            let ignored = try await rooms.ignoredUsers(userNid: requester.userNid)
             let response = try await SyncResponseBuilder(service: self, requester: requester, request: request, now: now,
-                                                         ignored: ignored).build()
+                                                         snapshot: snapshot).build()
             let remaining = deadline - ContinuousClock.now
             if request.since == nil || request.fullState || !response.isEmpty || remaining <= .zero {
                 await notifier.cancel(ticket)
