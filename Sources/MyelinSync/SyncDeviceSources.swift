@@ -1,6 +1,6 @@
 import MyelinStorage
 
-/// What sync needs for end-to-end encryption besides the database (`DeviceSyncState` reads it): the
+/// What sync needs for end-to-end encryption besides the database (read with `SyncSnapshot`): the
 /// to-device queue (to acknowledge messages), the device list stream (for `/keys/changes`), and the
 /// feeds that say when either changed.
 public struct SyncDeviceSources: Sendable {
