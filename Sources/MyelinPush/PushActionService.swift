@@ -135,7 +135,7 @@ public actor PushActionService {
         for (recipient, key) in zip(recipients, memberKeys) {
             // Members who joined after the event (the listener may lag) are not notified of it.
             guard let member = state[key], member.membership == Membership.join.rawValue else { continue }
-            if try await rooms.ignoredUsers(userNid: recipient.userNid).contains(event.sender) { continue }
+            if recipient.ignoredUsers.contains(event.sender) { continue }
             // The member count is the room's now, not at the event: exact when evaluation keeps up, and
             // it only tells one-to-one rooms apart.
             let context = PushEvaluationContext(

@@ -67,9 +67,12 @@ public struct UnreadCount: Sendable, Equatable {
 public struct PushRecipient: Sendable, Equatable {
     public let userId: String
     public let userNid: Int64
+    /// Their `m.ignored_user_list`: events from these senders never notify them.
+    public let ignoredUsers: Set<String>
 
-    public init(userId: String, userNid: Int64) {
+    public init(userId: String, userNid: Int64, ignoredUsers: Set<String> = []) {
         self.userId = userId
         self.userNid = userNid
+        self.ignoredUsers = ignoredUsers
     }
 }

@@ -84,8 +84,9 @@ public struct PushActionStore: Sendable {
         }
     }
 
-    /// The local users joined to a room now (user IDs ending in `:serverName` that have an account), and
-    /// the number of joined members.
+    /// The local users joined to a room now (user IDs ending in `:serverName` that have an account) with
+    /// their ignore lists, read together rather than one read per recipient; and the number of joined
+    /// members.
     public func recipients(roomNid: Int64, serverName: String) async throws
         -> (recipients: [PushRecipient], joinedCount: Int64)
     {
@@ -99,7 +100,8 @@ public struct PushActionStore: Sendable {
             for userId in joined where userId.hasPrefix("@") && userId.hasSuffix(suffix) {
                 let localpart = String(userId.dropFirst().dropLast(suffix.count))
                 if let nid = try Int64.fetchOne(lookup, arguments: [localpart]) {
-                    recipients.append(PushRecipient(userId: userId, userNid: nid))
+                    recipients.append(PushRecipient(userId: userId, userNid: nid,
+                                                    ignoredUsers: try AccountDataStore.ignoredUsers(db, userNid: nid)))
                 }
             }
             return (recipients, Int64(joined.count))
