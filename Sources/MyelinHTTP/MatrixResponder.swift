@@ -62,6 +62,14 @@ public struct MatrixResponder: HTTPResponder {
         if request.method == .options {
             return MatrixResponse(json: .object([:]))
         }
+        let (route, call) = try await prepare(&request, context: context)
+        return try await route.handler(call)
+    }
+
+    /// Finds the route, authenticates, reads the body and rate-limits. Kept out of line so that its
+    /// locals are gone while the handler runs: a `/sync` long-poll holds this frame for minutes.
+    @inline(never)
+    private func prepare(_ request: inout Request, context: MatrixRequestContext) async throws -> (Route, HTTPCall) {
         guard let path = RouteTable.segments(ofRawPath: request.uri.path) else {
             throw MatrixError.unrecognized("Malformed percent-encoding in the path")
         }
@@ -93,7 +101,7 @@ public struct MatrixResponder: HTTPResponder {
             method: request.method, path: request.uri.path, parameters: parameters, query: query,
             headers: request.headers, requester: requester, remoteAddress: address, body: body,
             maxJSONDepth: settings.maxJSONDepth)
-        return try await route.handler(call)
+        return (route, call)
     }
 
     private func collectBody(_ request: inout Request, limit: Int) async throws -> ByteBuffer {

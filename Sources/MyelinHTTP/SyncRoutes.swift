@@ -27,10 +27,11 @@ struct SyncRoutes {
                 if let presence = call.query["set_presence"], !["online", "offline", "unavailable"].contains(presence) {
                     throw MatrixError.invalidParam("set_presence must be online, offline or unavailable")
                 }
-                let filter = try await services.filters.syncFilter(userNid: requester.userNid,
-                                                                   parameter: call.query["filter"])
-                let request = try SyncRequest(since: since, timeout: timeout, fullState: fullState, filter: filter,
-                                              setPresence: call.query["set_presence"] ?? "online")
+                let request = try SyncRequest(
+                    since: since, timeout: timeout, fullState: fullState,
+                    filter: try await services.filters.syncFilter(userNid: requester.userNid,
+                                                                  parameter: call.query["filter"]),
+                    setPresence: call.query["set_presence"] ?? "online")
                 return MatrixResponse(json: .object(try await services.sync.sync(requester, request)))
             },
         ]

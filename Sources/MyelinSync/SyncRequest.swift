@@ -1,13 +1,14 @@
 import MatrixCore
 
-/// A `/sync` request, parsed.
-public struct SyncRequest: Sendable {
-    public var since: SyncToken?
-    public var timeout: Duration
-    public var fullState: Bool
-    public var filter: Filter
+/// A `/sync` request, parsed. A class: a long-poll's async frames (route, service, each round) would
+/// otherwise each hold a copy of the filter (about 700 bytes) for as long as the request waits.
+public final class SyncRequest: Sendable {
+    public let since: SyncToken?
+    public let timeout: Duration
+    public let fullState: Bool
+    public let filter: Filter
     /// `set_presence`: online (the default), unavailable or offline.
-    public var setPresence: String
+    public let setPresence: String
 
     public init(since: SyncToken? = nil, timeout: Duration = .zero, fullState: Bool = false,
                 filter: Filter? = nil, setPresence: String = "online") throws {

@@ -80,17 +80,7 @@ public final class SyncService: Sendable {
         while true {
             // Registered before looking, so a change landing while the response is built still wakes us.
             let ticket = await notifier.register(userNid: requester.userNid, userId: requester.userId)
-            let previous = request.since
-            let snapshot = try await SyncSnapshot.read(from: database, SyncSnapshot.Request(
-                userNid: requester.userNid, userId: requester.userId, deviceId: requester.deviceId,
-                roomsSince: request.fullState ? nil : previous?.rooms,
-                previous: previous.map { ($0.rooms, $0.toDevice, $0.deviceLists) },
-                toDeviceLimit: SyncResponseBuilder.toDeviceLimit))
-            let now = try await token(snapshot.positions)
-            // The counts must cover every event this response may return (push module, "Server behaviour").
-            await pushActions.caughtUp(to: now.rooms)
-            let response = try await SyncResponseBuilder(service: self, requester: requester, request: request, now: now,
-                                                         snapshot: snapshot).build()
+            let response = try await build(requester, request)
             let remaining = deadline - ContinuousClock.now
             if request.since == nil || request.fullState || !response.isEmpty || remaining <= .zero {
                 await notifier.cancel(ticket)
@@ -99,6 +89,22 @@ public final class SyncService: Sendable {
             // Woken or timed out: the next round builds the answer (and returns it at the deadline).
             await notifier.wait(ticket, timeout: remaining)
         }
+    }
+
+    /// One round's answer. A function of its own so that what it read is freed before the round waits:
+    /// a long-poll holds its ticket, not its last snapshot.
+    private func build(_ requester: Requester, _ request: SyncRequest) async throws -> SyncResponseBuilder.Response {
+        let previous = request.since
+        let snapshot = try await SyncSnapshot.read(from: database, SyncSnapshot.Request(
+            userNid: requester.userNid, userId: requester.userId, deviceId: requester.deviceId,
+            roomsSince: request.fullState ? nil : previous?.rooms,
+            previous: previous.map { ($0.rooms, $0.toDevice, $0.deviceLists) },
+            toDeviceLimit: SyncResponseBuilder.toDeviceLimit))
+        let now = try await token(snapshot.positions)
+        // The counts must cover every event this response may return (push module, "Server behaviour").
+        await pushActions.caughtUp(to: now.rooms)
+        return try await SyncResponseBuilder(service: self, requester: requester, request: request, now: now,
+                                             snapshot: snapshot).build()
     }
 
     /// Wakes the syncs of the users a room event concerns: the room's joined members, and the target
