@@ -3,7 +3,7 @@ import MyelinE2EE
 import MyelinSync
 
 /// `/keys/upload`, `/keys/query`, `/keys/claim`, `/keys/changes`, `/keys/device_signing/upload`,
-/// `/keys/signatures/upload`, and `/sendToDevice`.
+/// `/keys/signatures/upload`.
 struct KeysRoutes {
     let services: MatrixServices
 
@@ -42,12 +42,6 @@ struct KeysRoutes {
                     "changed": .array(changes.changed.sorted().map(JSONValue.string)),
                     "left": .array(changes.left.sorted().map(JSONValue.string)),
                 ])
-            },
-            Route(.put, "/_matrix/client/v3/sendToDevice/{eventType}/{txnId}") { call in
-                let body = try call.jsonObject()
-                try await services.toDevice.send(try call.user, type: call.parameter("eventType"),
-                                                 txnId: call.parameter("txnId"), body: body.object)
-                return .empty
             },
             Route(.post, "/_matrix/client/v3/keys/device_signing/upload") { call in
                 let body = try call.jsonObject()

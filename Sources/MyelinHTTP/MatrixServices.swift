@@ -81,6 +81,7 @@ public struct MatrixServices: Sendable {
         table.add(RoomTagRoutes(services: self).routes)
         table.add(KeyBackupRoutes(services: self).routes)
         table.add(KeysRoutes(services: self).routes)
+        table.add(ToDeviceRoutes(services: self).routes)
         table.add(AdminRoutes(services: self).routes)
         table.add(MediaRoutes(services: self).routes)
         table.add(SyncRoutes(services: self).routes)

@@ -11,43 +11,22 @@ public struct DeviceSyncState: Sendable {
     public let oneTimeKeyCounts: [String: Int]
     public let unusedFallbackAlgorithms: [String]
 
-    public struct Request: Sendable {
-        public var userNid: Int64
-        public var userId: String
-        public var deviceId: String
-        /// To-device messages in (after, upTo], at most `limit`.
-        public var toDevice: ClosedRange<Int64>
-        public var toDeviceLimit: Int
-        /// Room and device list stream ranges for `device_lists`; nil for none.
-        public var rooms: ClosedRange<Int64>?
-        public var deviceLists: ClosedRange<Int64>?
-
-        public init(userNid: Int64, userId: String, deviceId: String, toDevice: ClosedRange<Int64>,
-                    toDeviceLimit: Int, rooms: ClosedRange<Int64>?, deviceLists: ClosedRange<Int64>?) {
-            self.userNid = userNid
-            self.userId = userId
-            self.deviceId = deviceId
-            self.toDevice = toDevice
-            self.toDeviceLimit = toDeviceLimit
-            self.rooms = rooms
-            self.deviceLists = deviceLists
+    /// To-device messages in `toDevice` = (after, upTo], at most `limit`; device list changes over the
+    /// room and device list ranges when both are given.
+    static func read(_ db: Database, userNid: Int64, userId: String, deviceId: String, toDevice: ClosedRange<Int64>,
+                     limit: Int, rooms: ClosedRange<Int64>?, deviceLists: ClosedRange<Int64>?) throws
+        -> DeviceSyncState
+    {
+        let pending = try ToDeviceStore.pending(db, userNid: userNid, deviceId: deviceId, after: toDevice.lowerBound,
+                                                upTo: toDevice.upperBound, limit: limit)
+        var changes: DeviceListChanges?
+        if let rooms, let deviceLists {
+            changes = try DeviceListStore.changes(db, for: userId, rooms: rooms, deviceLists: deviceLists)
         }
-    }
-
-    static func read(_ db: Database, _ request: Request) throws -> DeviceSyncState {
-        do {
-            let pending = try ToDeviceStore.pending(
-                db, userNid: request.userNid, deviceId: request.deviceId, after: request.toDevice.lowerBound,
-                upTo: request.toDevice.upperBound, limit: request.toDeviceLimit)
-            var deviceLists: DeviceListChanges?
-            if let rooms = request.rooms, let lists = request.deviceLists {
-                deviceLists = try DeviceListStore.changes(db, for: request.userId, rooms: rooms, deviceLists: lists)
-            }
-            return DeviceSyncState(
-                toDevice: pending.messages, hasAcknowledged: pending.hasAcknowledged, deviceLists: deviceLists,
-                oneTimeKeyCounts: try E2EEKeyStore.counts(db, userNid: request.userNid, deviceId: request.deviceId),
-                unusedFallbackAlgorithms: try E2EEKeyStore.unusedFallbackAlgorithms(
-                    db, userNid: request.userNid, deviceId: request.deviceId))
-        }
+        return DeviceSyncState(
+            toDevice: pending.messages, hasAcknowledged: pending.hasAcknowledged, deviceLists: changes,
+            oneTimeKeyCounts: try E2EEKeyStore.counts(db, userNid: userNid, deviceId: deviceId),
+            unusedFallbackAlgorithms: try E2EEKeyStore.unusedFallbackAlgorithms(db, userNid: userNid,
+                                                                                deviceId: deviceId))
     }
 }

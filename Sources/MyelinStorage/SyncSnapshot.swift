@@ -38,11 +38,11 @@ public struct SyncSnapshot: Sendable {
             let positions = try StreamPositions.read(db)
             let previous = request.previous
             let acknowledged = previous?.toDevice ?? 0
-            let devices = try DeviceSyncState.read(db, DeviceSyncState.Request(
-                userNid: request.userNid, userId: request.userId, deviceId: request.deviceId,
-                toDevice: acknowledged...max(acknowledged, positions.toDevice), toDeviceLimit: request.toDeviceLimit,
+            let devices = try DeviceSyncState.read(
+                db, userNid: request.userNid, userId: request.userId, deviceId: request.deviceId,
+                toDevice: acknowledged...max(acknowledged, positions.toDevice), limit: request.toDeviceLimit,
                 rooms: previous.map { $0.rooms...max($0.rooms, positions.rooms) },
-                deviceLists: previous.map { $0.deviceLists...max($0.deviceLists, positions.deviceLists) }))
+                deviceLists: previous.map { $0.deviceLists...max($0.deviceLists, positions.deviceLists) })
             return SyncSnapshot(
                 positions: positions,
                 ignoredUsers: try AccountDataStore.ignoredUsers(db, userNid: request.userNid),

@@ -34,16 +34,11 @@ extension SyncResponseBuilder {
     /// The spec's suggested cap on to-device messages per sync.
     static let toDeviceLimit = 100
 
-    func deviceSections() async throws -> DeviceSections {
+    func deviceSections() -> DeviceSections {
         // The token the client sent, even with full_state: it has what came before it.
-        let previous = request.since
-        let acknowledged = previous?.toDevice ?? 0
-        // Read with the rest of the round's snapshot (SyncSnapshot).
+        let acknowledged = request.since?.toDevice ?? 0
+        // Read with the rest of the round's snapshot (SyncSnapshot); the service deletes what was acknowledged.
         let state = snapshot.devices
-        if state.hasAcknowledged {
-            try await service.devices.toDevice.acknowledge(userNid: requester.userNid, deviceId: requester.deviceId,
-                                                           upTo: acknowledged)
-        }
         let cut = state.toDevice.count == Self.toDeviceLimit
         let position = cut ? state.toDevice.last?.position ?? now.toDevice : max(now.toDevice, acknowledged)
         var counts = state.oneTimeKeyCounts

@@ -45,7 +45,7 @@ struct SyncResponseBuilder {
                                                            since: since?.receipts, upTo: now.receipts)
         let presence = try await ephemeral.presence.update(viewer: requester.userId, since: since?.presence,
                                                            upTo: now.presence)
-        let devices = try await deviceSections()
+        let devices = deviceSections()
         // Where the user's own receipt moved, their unread counts changed: those rooms must be in the answer.
         let readRooms = since == nil ? [] : receipts.roomsWithReceipts(of: requester.userId)
         for membership in memberships {

@@ -100,6 +100,11 @@ public final class SyncService: Sendable {
             roomsSince: request.fullState ? nil : previous?.rooms,
             previous: previous.map { ($0.rooms, $0.toDevice, $0.deviceLists) },
             toDeviceLimit: SyncResponseBuilder.toDeviceLimit))
+        // To-device messages at or before the client's token reached it: they go now.
+        if let acknowledged = previous?.toDevice, snapshot.devices.hasAcknowledged {
+            try await devices.toDevice.acknowledge(userNid: requester.userNid, deviceId: requester.deviceId,
+                                                   upTo: acknowledged)
+        }
         let now = try await token(snapshot.positions)
         // The counts must cover every event this response may return (push module, "Server behaviour").
         await pushActions.caughtUp(to: now.rooms)

@@ -119,23 +119,14 @@ import Testing
             try await server.joinOK(bob, roomId)
             let aliceStart = try token(try await sync(server, alice))
             let bobStart = try token(try await sync(server, bob))
-            let login = try await server.login("alice", extra: ["device_id": "PHONE"])
-            let phone = TestServer.User(userId: alice.userId, localpart: "alice",
-                                        accessToken: try #require(login.json["access_token"]?.stringValue),
-                                        deviceId: "PHONE")
+            let phone = try await server.loginDevice(alice, "PHONE")
             try await uploadKeys(server, phone, seed: 7)
             // Alice's first device learns of her new one; so does Bob.
             #expect(changed(try await sync(server, alice, since: aliceStart)) == [alice.userId])
             let bobSeesNew = try await sync(server, bob, since: bobStart)
             #expect(changed(bobSeesNew) == [alice.userId])
 
-            let auth: JSONValue = [
-                "type": "m.login.password", "password": .string(TestServer.password),
-                "identifier": ["type": "m.id.user", "user": "alice"],
-            ]
-            let deleted = try await server.client.request(
-                "DELETE", "/_matrix/client/v3/devices/PHONE", json: ["auth": auth], token: alice.accessToken)
-            #expect(deleted.status == 200)
+            try await server.deleteDeviceOK(alice, "PHONE")
             #expect(changed(try await sync(server, bob, since: try token(bobSeesNew))) == [alice.userId])
         }
     }

@@ -141,10 +141,7 @@ import Testing
         try await withServer { server in
             let alice = try await server.register("alice")
             let bob = try await server.register("bob")
-            let login = try await server.login("alice", extra: ["device_id": "SECOND"])
-            let second = TestServer.User(userId: alice.userId, localpart: "alice",
-                                         accessToken: try #require(login.json["access_token"]?.stringValue),
-                                         deviceId: "SECOND")
+            let second = try await server.loginDevice(alice, "SECOND")
             for (user, seed) in [(alice, UInt8(5)), (second, UInt8(6))] {
                 let key = try KeysFixture.key(seed)
                 let body: JSONObject = [
@@ -157,13 +154,7 @@ import Testing
             let before = try await query(server, bob, [alice.userId: []])
             #expect(before.json["device_keys"]?[alice.userId]?.objectValue?.count == 2)
 
-            let auth: JSONValue = [
-                "type": "m.login.password", "password": .string(TestServer.password),
-                "identifier": ["type": "m.id.user", "user": "alice"],
-            ]
-            let deleted = try await server.client.request(
-                "DELETE", "/_matrix/client/v3/devices/SECOND", json: ["auth": auth], token: alice.accessToken)
-            #expect(deleted.status == 200)
+            try await server.deleteDeviceOK(alice, "SECOND")
             let after = try await query(server, bob, [alice.userId: []])
             #expect(after.json["device_keys"]?[alice.userId]?.objectValue?.keys == [alice.deviceId])
             #expect(try await claim(server, bob, second) == nil)

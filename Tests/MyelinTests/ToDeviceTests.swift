@@ -21,19 +21,10 @@ import Testing
                 try #require(response.json["next_batch"]?.stringValue))
     }
 
-    /// A second device of `user` (logged in again with the given device ID).
-    func secondDevice(_ server: TestServer, _ user: TestServer.User, _ deviceId: String) async throws
-        -> TestServer.User
-    {
-        let login = try await server.login(user.localpart, extra: ["device_id": .string(deviceId)])
-        return TestServer.User(userId: user.userId, localpart: user.localpart,
-                               accessToken: try #require(login.json["access_token"]?.stringValue), deviceId: deviceId)
-    }
-
     @Test func messagesReachTheirDevicesOnceAndGoAfterTheNextSync() async throws {
         try await withServer { server in
             let alice = try await server.register("alice")
-            let phone = try await secondDevice(server, alice, "PHONE")
+            let phone = try await server.loginDevice(alice, "PHONE")
             let bob = try await server.register("bob")
             #expect(try await send(server, bob, txnId: "1", [alice.userId: [alice.deviceId: ["n": 1]]]).status == 200)
             #expect(try await send(server, bob, type: "m.room_key_request", txnId: "2",
@@ -60,7 +51,7 @@ import Testing
         try await withServer { server in
             let alice = try await server.register("alice")
             let bob = try await server.register("bob")
-            let laptop = try await secondDevice(server, bob, "LAPTOP")
+            let laptop = try await server.loginDevice(bob, "LAPTOP")
             let message: JSONValue = [alice.userId: [alice.deviceId: ["n": 1]]]
             #expect(try await send(server, bob, txnId: "same", message).status == 200)
             #expect(try await send(server, bob, txnId: "same", message).status == 200)
@@ -123,19 +114,13 @@ import Testing
     @Test func deletingADeviceDropsItsQueue() async throws {
         try await withServer { server in
             let alice = try await server.register("alice")
-            let phone = try await secondDevice(server, alice, "PHONE")
+            let phone = try await server.loginDevice(alice, "PHONE")
             let bob = try await server.register("bob")
             #expect(try await send(server, bob, txnId: "1", [alice.userId: ["PHONE": ["n": 1]]]).status == 200)
-            let auth: JSONValue = [
-                "type": "m.login.password", "password": .string(TestServer.password),
-                "identifier": ["type": "m.id.user", "user": "alice"],
-            ]
-            let deleted = try await server.client.request(
-                "DELETE", "/_matrix/client/v3/devices/PHONE", json: ["auth": auth], token: alice.accessToken)
-            #expect(deleted.status == 200)
+            try await server.deleteDeviceOK(alice, "PHONE")
             // The device and its token are gone; a new login with the same device ID starts empty.
             #expect(try await server.client.get("/_matrix/client/v3/sync", token: phone.accessToken).status == 401)
-            let again = try await secondDevice(server, alice, "PHONE")
+            let again = try await server.loginDevice(alice, "PHONE")
             #expect(try await sync(server, again).events.isEmpty)
         }
     }
