@@ -87,9 +87,16 @@ let package = Package(
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Federation: server keys, discovery, X-Matrix, transactions in and out, missing events, remote joins.
+        .target(name: "MyelinFederation", dependencies: [
+            "MatrixCore", "MyelinStorage", "MyelinRooms", "MyelinHTTPClient",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "MyelinHTTP", dependencies: [
             "MatrixCore", "MyelinAccounts", "MyelinStorage", "MyelinTLS", "MyelinMedia", "MyelinKeyBackup", "MyelinE2EE",
-            "MyelinRooms", "MyelinSync", "MyelinProfiles", "MyelinEphemeral",
+            "MyelinRooms", "MyelinSync", "MyelinProfiles", "MyelinEphemeral", "MyelinFederation",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -99,7 +106,7 @@ let package = Package(
         .target(name: "MyelinServer", dependencies: [
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinTLS", "MyelinHTTPClient", "MyelinMedia",
             "MyelinThumbnail", "MyelinKeyBackup", "MyelinRooms", "MyelinSync", "MyelinProfiles", "MyelinEphemeral",
-            "MyelinPush", "CMbedTLS",
+            "MyelinPush", "MyelinFederation", "CMbedTLS",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
@@ -147,7 +154,7 @@ let package = Package(
         .testTarget(name: "MyelinThumbnailTests", dependencies: ["MyelinThumbnail", "MyelinTestSupport"]),
         .testTarget(name: "MyelinTests", dependencies: [
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinServer", "MyelinMedia", "MyelinE2EE",
-            "MyelinRooms", "MyelinProfiles", "MyelinEphemeral", "MyelinPush", "MyelinTestSupport",
+            "MyelinRooms", "MyelinProfiles", "MyelinEphemeral", "MyelinPush", "MyelinFederation", "MyelinTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
