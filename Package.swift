@@ -143,6 +143,11 @@ let package = Package(
         // Spawning helper programs from tests without Foundation's Process (see ChildProcess.swift).
         .target(name: "MyelinTestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MatrixCoreTests", dependencies: ["MatrixCore"]),
+        // Federation parts that need no running homeserver (discovery, keys, signing, queues).
+        .testTarget(name: "MyelinFederationTests", dependencies: [
+            "MyelinFederation", "MatrixCore", "MyelinStorage", "MyelinHTTPClient", "MyelinTestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "MyelinHTTPClientTests", dependencies: [
             "MyelinHTTPClient", "MyelinTLS", "MyelinTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
