@@ -13,9 +13,29 @@ public struct HTTPCall: Sendable {
     public let query: [String: String]
     public let headers: HTTPFields
     public let requester: Requester?
+    /// The verified origin server of a federation request (routes with `.server` auth).
+    public let origin: String?
+    /// Every query parameter in order, repeats kept (`/backfill?v=a&v=b`); `query` keeps the first of each.
+    public let queryItems: [(String, String)]
     public let remoteAddress: String?
     public let body: ByteBuffer
     let maxJSONDepth: Int
+
+    init(method: HTTPRequest.Method, path: String, parameters: [String: String], query: [String: String],
+         queryItems: [(String, String)] = [], headers: HTTPFields, requester: Requester?, origin: String? = nil,
+         remoteAddress: String?, body: ByteBuffer, maxJSONDepth: Int) {
+        self.method = method
+        self.path = path
+        self.parameters = parameters
+        self.query = query
+        self.queryItems = queryItems
+        self.headers = headers
+        self.requester = requester
+        self.origin = origin
+        self.remoteAddress = remoteAddress
+        self.body = body
+        self.maxJSONDepth = maxJSONDepth
+    }
 
     /// The authenticated caller; handlers of routes marked `.required` can rely on it.
     public var user: Requester {
@@ -25,7 +45,18 @@ public struct HTTPCall: Sendable {
         }
     }
 
+    /// The origin of a server-authenticated request; handlers of `.server` routes can rely on it.
+    public var server: String {
+        get throws(MatrixError) {
+            guard let origin else { throw MatrixError("M_UNAUTHORIZED", "Not a signed server request", status: 401) }
+            return origin
+        }
+    }
+
     public func parameter(_ name: String) -> String { parameters[name] ?? "" }
+
+    /// All values of a repeated query parameter.
+    public func queryValues(_ name: String) -> [String] { queryItems.filter { $0.0 == name }.map(\.1) }
 
     /// The body as a JSON value: `M_NOT_JSON` for bytes that are not JSON, `M_BAD_JSON` for JSON that breaks
     /// Matrix's rules (duplicate keys, too deep, lone surrogates).

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import MatrixCore
 import MyelinAccounts
+import MyelinFederation
 import NIOCore
 
 /// The request pipeline every Matrix request goes through: CORS, routing (404/405), body limit,
@@ -15,14 +16,17 @@ public struct MatrixResponder: HTTPResponder {
     let settings: HTTPSettings
     let sessions: SessionService
     let rateLimiter: RateLimiter
+    /// Checks X-Matrix signatures; nil when federation is off (no `.server` routes are then served).
+    let serverVerifier: InboundRequestVerifier?
     let logger: Logger
 
     public init(routes: RouteTable, settings: HTTPSettings, sessions: SessionService, rateLimiter: RateLimiter,
-                logger: Logger) {
+                serverVerifier: InboundRequestVerifier? = nil, logger: Logger) {
         self.routes = routes
         self.settings = settings
         self.sessions = sessions
         self.rateLimiter = rateLimiter
+        self.serverVerifier = serverVerifier
         self.logger = logger
     }
 
@@ -82,7 +86,9 @@ public struct MatrixResponder: HTTPResponder {
         }
 
         let address = clientAddress(request, context: context)
-        let query = Self.query(of: request)
+        let queryItems = Self.queryItems(of: request)
+        var query: [String: String] = [:]
+        for (key, value) in queryItems where query[key] == nil { query[key] = value }
         let body: ByteBuffer
         let requester: Requester?
         if let limit = route.maxBodyBytes {
@@ -97,10 +103,14 @@ public struct MatrixResponder: HTTPResponder {
             let exempt = await rateLimiter.isExempt(user: requester?.userId, address: address)
             if !exempt { try await rateLimiter.consume(action, key: requester?.userId ?? address ?? "unknown") }
         }
+        var origin: String? = nil
+        if route.auth == .server {
+            origin = try await verifyServer(request, body: body)
+        }
         let call = HTTPCall(
             method: request.method, path: request.uri.path, parameters: parameters, query: query,
-            headers: request.headers, requester: requester, remoteAddress: address, body: body,
-            maxJSONDepth: settings.maxJSONDepth)
+            queryItems: queryItems, headers: request.headers, requester: requester, origin: origin,
+            remoteAddress: address, body: body, maxJSONDepth: settings.maxJSONDepth)
         return (route, call)
     }
 
@@ -118,7 +128,7 @@ public struct MatrixResponder: HTTPResponder {
     private func authenticate(_ request: Request, query: [String: String], auth: AuthRequirement, address: String?)
         async throws -> Requester?
     {
-        guard auth != .none else { return nil }
+        guard auth != .none, auth != .server else { return nil }
         guard let token = Self.accessToken(request, query: query) else {
             if auth == .required { throw MatrixError.missingToken() }
             return nil
@@ -148,12 +158,27 @@ public struct MatrixResponder: HTTPResponder {
         return context.remoteAddress
     }
 
-    static func query(of request: Request) -> [String: String] {
-        var result: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters where result[String(key)] == nil {
-            result[String(key)] = String(value)
+    static func queryItems(of request: Request) -> [(String, String)] {
+        request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+    }
+
+    /// The X-Matrix check of a federation request: signature over method, request target as sent, origin,
+    /// destination and the JSON body.
+    private func verifyServer(_ request: Request, body: ByteBuffer) async throws -> String {
+        guard let serverVerifier else { throw MatrixError.unrecognized() }
+        let bytes = body.readableBytesView
+        var content: JSONValue? = nil
+        if !bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            do {
+                content = try JSONParser.parse(bytes, options: .init(maxDepth: settings.maxJSONDepth))
+            } catch {
+                throw MatrixError.notJSON("Content not JSON: \(error.description)")
+            }
         }
-        return result
+        let uri = request.head.path ?? request.uri.path
+        return try await serverVerifier.verify(
+            authorization: request.headers[values: .authorization], method: request.method.rawValue, uri: uri,
+            content: content)
     }
 
     static func render(_ result: MatrixResponse, method: HTTPRequest.Method) -> Response {

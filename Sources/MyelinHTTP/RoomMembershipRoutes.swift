@@ -2,8 +2,8 @@ import MatrixCore
 import MyelinRooms
 
 /// Room membership: join, knock, invite, leave, kick, ban, unban, forget and the joined rooms.
-/// `third_party_signed` (joins) and the `via`/`server_name` query (rooms of other servers) are ignored
-/// until federation exists.
+/// `third_party_signed` (joins) is ignored; `via`/`server_name` name servers to join rooms of other
+/// servers through.
 struct RoomMembershipRoutes {
     let services: MatrixServices
 
@@ -13,13 +13,15 @@ struct RoomMembershipRoutes {
             Route(.post, "/_matrix/client/v3/join/{roomIdOrAlias}", rateLimit: .message) { call in
                 let body = try call.optionalJSONObject()
                 let joined = try await rooms.join(try call.user, roomIdOrAlias: call.parameter("roomIdOrAlias"),
-                                                  reason: try body.string("reason"))
+                                                  reason: try body.string("reason"),
+                                                  via: call.queryValues("via") + call.queryValues("server_name"))
                 return MatrixResponse(json: ["room_id": .string(joined.roomId)])
             },
             Route(.post, "/_matrix/client/v3/rooms/{roomId}/join", rateLimit: .message) { call in
                 let body = try call.optionalJSONObject()
                 let roomId = call.parameter("roomId")
-                try await rooms.join(try call.user, roomId: roomId, reason: try body.string("reason"))
+                try await rooms.join(try call.user, roomId: roomId, reason: try body.string("reason"),
+                                     via: call.queryValues("via"))
                 return MatrixResponse(json: ["room_id": .string(roomId)])
             },
             Route(.post, "/_matrix/client/v3/knock/{roomIdOrAlias}", rateLimit: .message) { call in

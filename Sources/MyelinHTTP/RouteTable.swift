@@ -7,6 +7,8 @@ public enum AuthRequirement: Sendable {
     case none
     case optional
     case required
+    /// A federation request: signed by another server with X-Matrix (`HTTPCall.origin`).
+    case server
 }
 
 public typealias RouteHandler = @Sendable (HTTPCall) async throws -> MatrixResponse

@@ -13,6 +13,11 @@ public struct HTTPClientRequest: Sendable {
     public var timeout: TimeAmount?
     /// Overrides the configuration's response body limit (large media downloads).
     public var maxResponseBodyBytes: Int?
+    /// Where to connect instead of the URL's host and port (federation's SRV and delegation); the URL's
+    /// host still names the TLS certificate. (Interim: being implemented on the discovery branch.)
+    public var connectTo: HTTPClientEndpoint?
+    /// Replaces the Host header the URL would give.
+    public var hostHeader: String?
 
     public init(method: HTTPMethod = .GET, url: String, headers: HTTPHeaders = [:], body: ByteBuffer? = nil,
                 timeout: TimeAmount? = nil, maxResponseBodyBytes: Int? = nil) {
@@ -32,5 +37,16 @@ extension HTTPMethod {
         case .GET, .HEAD, .OPTIONS, .PUT, .DELETE, .TRACE: true
         default: false
         }
+    }
+}
+
+/// A host and port to connect to.
+public struct HTTPClientEndpoint: Sendable, Hashable {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
     }
 }

@@ -8,7 +8,7 @@ import MyelinStorage
 /// events pass one at a time; rooms proceed concurrently.
 public final class RoomPipeline: Sendable {
     let store: RoomEventStore
-    let serverName: ServerName
+    public let serverName: ServerName
     let signingKey: SigningKey
     let keys: any ServerKeyLookup
     let cache: EventCache
@@ -86,76 +86,108 @@ public final class RoomPipeline: Sendable {
 
     @discardableResult
     /// Builds, authorises, persists and announces a local event. Refusals by the authorisation rules
-    /// are 403 `M_FORBIDDEN` with the rule's reason.
-    public func send(roomId: String, _ event: LocalEvent) async throws -> SentEvent {
+    /// are 403 `M_FORBIDDEN` with the rule's reason. `countersign`, when given, sees the signed event
+    /// before it is persisted and returns the version to keep (an invite signed by the invitee's server
+    /// too); if it throws, nothing is stored.
+    public func send(roomId: String, _ event: LocalEvent,
+                     countersign: (@Sendable (PDU) async throws -> PDU)? = nil) async throws -> SentEvent {
         try await queue.run(roomId) { [self] in
-            // One read for everything; the state keys are asked for as room version 11 would need them,
-            // which covers what every version's rules may ask (v11 adds the create event and
-            // restricted-join authorisers to the rest).
-            let create = StateTuple(type: "m.room.create", stateKey: "")
-            let probe = PDU(eventId: "", roomVersion: .v11, json: [
-                "type": .string(event.type), "sender": .string(event.sender), "content": .object(event.content),
-                "state_key": event.stateKey.map(JSONValue.string) ?? .null,
-            ])
-            guard let context = try await store.sendContext(
-                roomId: roomId, transaction: event.transaction,
-                tuples: AuthRules.authStateTuples(for: probe) + [create]),
-                let version = RoomVersion.named(context.room.version), let current = context.room.currentSnapshot
-            else { throw MatrixError.notFound("Unknown room \(roomId)") }
-            let room = context.room
-            if let earlier = context.earlierEvent { return SentEvent(eventId: earlier, streamPos: nil, isNew: false) }
-            let extremities = context.extremities
-            let prevs = Array(extremities.prefix(EventFormat.maxPrevEvents))
-            var draft: JSONObject = [
-                "type": .string(event.type), "room_id": .string(roomId), "sender": .string(event.sender),
-                "content": .object(event.content), "origin_server_ts": .int(nowMs()),
-                "depth": .int(min((prevs.map(\.depth).max() ?? 0) + 1, JSONParser.maxSafeInteger)),
-            ]
-            if let stateKey = event.stateKey { draft["state_key"] = .string(stateKey) }
-            if let redacts = event.redacts {
-                if version.redaction == .v11 {
-                    var content = event.content
-                    content["redacts"] = .string(redacts)
-                    draft["content"] = .object(content)
-                } else {
-                    draft["redacts"] = .string(redacts)
-                }
+            guard let prepared = try await prepare(roomId: roomId, event) else {
+                throw MatrixError.notFound("Unknown room \(roomId)")
             }
-            let draftPDU = PDU(eventId: "", roomVersion: version, json: draft)
-            let tuples = AuthRules.authStateTuples(for: draftPDU)
-            var stateIds: [StateTuple: String] = [:]
-            for tuple in tuples + [create] { stateIds[tuple] = context.state[tuple] }
-            let loader = loader(version)
-            let stateEvents = try await loader.events(of: stateIds)
-            let authIds = tuples.compactMap { stateIds[$0] }
-            if version.eventIDIsHash {
-                draft["prev_events"] = .array(prevs.map { .string($0.eventId) })
-                draft["auth_events"] = .array(authIds.map { .string($0) })
-            } else {
-                draft["event_id"] = .string("$\(RandomID.letters(18)):\(serverName)")
-                draft["prev_events"] = .array(try await prevs.asyncMap { try await Self.v1Reference($0.eventId, loader) })
-                draft["auth_events"] = .array(try await authIds.asyncMap { try await Self.v1Reference($0, loader) })
+            if let earlier = prepared.context.earlierEvent {
+                return SentEvent(eventId: earlier, streamPos: nil, isNew: false)
             }
-            let pdu: PDU
+            var pdu: PDU
             do {
-                pdu = try EventBuilder.build(draft, roomVersion: version, server: serverName, key: signingKey)
+                pdu = try EventBuilder.build(prepared.draft, roomVersion: prepared.version, server: serverName,
+                                             key: signingKey)
             } catch let error as EventFormatError {
                 if case .tooLarge = error.problem { throw MatrixError.tooLarge("The event is too large: \(error)") }
                 if case .tooLong = error.problem { throw MatrixError.tooLarge("A field is too long: \(error)") }
                 throw MatrixError.badJSON("invalid event: \(error)")
             }
-            if case .reject(let reason) = AuthRules.check(pdu, state: { stateEvents[$0] }) {
+            if case .reject(let reason) = AuthRules.check(pdu, state: { prepared.stateEvents[$0] }) {
                 throw MatrixError.forbidden(reason)
             }
-            let used = Set(prevs.map(\.eventId))
+            if let countersign {
+                let signed = try await countersign(pdu)
+                guard signed.eventId == pdu.eventId else {
+                    throw MatrixError("M_UNKNOWN", "The countersigned event is a different event", status: 502)
+                }
+                pdu = signed
+            }
+            let extremities = prepared.context.extremities
+            let used = Set(prepared.prevs)
             let remaining = extremities.map(\.eventId).filter { !used.contains($0) }
             let persisted = try await persist(
-                pdu, room: room, status: .accepted, stateBefore: current,
+                pdu, room: prepared.context.room, status: .accepted, stateBefore: prepared.current,
                 currentState: .stateAfterEvent(extremities: remaining + [pdu.eventId],
                                                memberships: Self.membershipWrites(pdu)),
                 transaction: event.transaction)
             return SentEvent(eventId: pdu.eventId, streamPos: persisted.streamPos, isNew: true)
         }
+    }
+
+    /// A local event's unsigned draft: prev events from the forward extremities, depth, auth events from
+    /// current state (v1/v2 references with hashes and an event ID of ours). Nil for an unknown room.
+    struct PreparedEvent {
+        let draft: JSONObject
+        let version: RoomVersion
+        let context: SendContext
+        let current: Int64
+        let prevs: [String]
+        /// The current state events the auth rules need.
+        let stateEvents: [StateTuple: PDU]
+    }
+
+    func prepare(roomId: String, _ event: LocalEvent) async throws -> PreparedEvent? {
+        // One read for everything; the state keys are asked for as room version 11 would need them,
+        // which covers what every version's rules may ask (v11 adds the create event and
+        // restricted-join authorisers to the rest).
+        let create = StateTuple(type: "m.room.create", stateKey: "")
+        let probe = PDU(eventId: "", roomVersion: .v11, json: [
+            "type": .string(event.type), "sender": .string(event.sender), "content": .object(event.content),
+            "state_key": event.stateKey.map(JSONValue.string) ?? .null,
+        ])
+        guard let context = try await store.sendContext(
+            roomId: roomId, transaction: event.transaction,
+            tuples: AuthRules.authStateTuples(for: probe) + [create]),
+            let version = RoomVersion.named(context.room.version), let current = context.room.currentSnapshot
+        else { return nil }
+        let prevs = Array(context.extremities.prefix(EventFormat.maxPrevEvents))
+        var draft: JSONObject = [
+            "type": .string(event.type), "room_id": .string(roomId), "sender": .string(event.sender),
+            "content": .object(event.content), "origin_server_ts": .int(nowMs()),
+            "depth": .int(min((prevs.map(\.depth).max() ?? 0) + 1, JSONParser.maxSafeInteger)),
+        ]
+        if let stateKey = event.stateKey { draft["state_key"] = .string(stateKey) }
+        if let redacts = event.redacts {
+            if version.redaction == .v11 {
+                var content = event.content
+                content["redacts"] = .string(redacts)
+                draft["content"] = .object(content)
+            } else {
+                draft["redacts"] = .string(redacts)
+            }
+        }
+        let draftPDU = PDU(eventId: "", roomVersion: version, json: draft)
+        let tuples = AuthRules.authStateTuples(for: draftPDU)
+        var stateIds: [StateTuple: String] = [:]
+        for tuple in tuples + [create] { stateIds[tuple] = context.state[tuple] }
+        let loader = loader(version)
+        let stateEvents = try await loader.events(of: stateIds)
+        let authIds = tuples.compactMap { stateIds[$0] }
+        if version.eventIDIsHash {
+            draft["prev_events"] = .array(prevs.map { .string($0.eventId) })
+            draft["auth_events"] = .array(authIds.map { .string($0) })
+        } else {
+            draft["event_id"] = .string("$\(RandomID.letters(18)):\(serverName)")
+            draft["prev_events"] = .array(try await prevs.asyncMap { try await Self.v1Reference($0.eventId, loader) })
+            draft["auth_events"] = .array(try await authIds.asyncMap { try await Self.v1Reference($0, loader) })
+        }
+        return PreparedEvent(draft: draft, version: version, context: context, current: current,
+                             prevs: prevs.map(\.eventId), stateEvents: stateEvents)
     }
 
     /// v1/v2 reference a prev or auth event as `[id, {"sha256": hash}]`.
@@ -216,7 +248,7 @@ public final class RoomPipeline: Sendable {
         }
     }
 
-    private func verifySignatures(_ pdu: PDU) async throws {
+    func verifySignatures(_ pdu: PDU) async throws {
         for server in EventSigning.requiredSigners(pdu.json, roomVersion: pdu.roomVersion) {
             let keyIds = JSONSigning.signingKeyIds(in: pdu.json, by: server).filter { $0.hasPrefix("ed25519:") }
             var verified = false
@@ -384,7 +416,7 @@ public final class RoomPipeline: Sendable {
     // MARK: Persisting
 
     @discardableResult
-    private func persist(_ pdu: PDU, room: RoomRecord, status: EventStatus, rejection: String? = nil,
+    func persist(_ pdu: PDU, room: RoomRecord, status: EventStatus, rejection: String? = nil,
                          stateBefore: Int64?, currentState: CurrentStateWrite,
                          transaction: TransactionKey? = nil) async throws -> PersistedEvent {
         let bytes = CanonicalJSON.encodeLenient(.object(pdu.json))

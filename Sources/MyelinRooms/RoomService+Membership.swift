@@ -37,17 +37,48 @@ extension RoomService {
 
     // MARK: Joining and knocking
 
-    /// `POST /join/{roomIdOrAlias}`: `via`/`server_name` only matter for rooms of other servers.
-    public func join(_ requester: Requester, roomIdOrAlias: String, reason: String?) async throws -> MembershipChange {
+    /// `POST /join/{roomIdOrAlias}`: `via`/`server_name` name servers to join through for rooms this
+    /// server is not in.
+    public func join(_ requester: Requester, roomIdOrAlias: String, reason: String?, via: [String] = [])
+        async throws -> MembershipChange
+    {
         let roomId = try await resolveRoomIdOrAlias(roomIdOrAlias)
-        return MembershipChange(roomId: roomId, eventId: try await join(requester, roomId: roomId, reason: reason))
+        return MembershipChange(roomId: roomId,
+                                eventId: try await join(requester, roomId: roomId, reason: reason, via: via))
     }
 
-    /// `POST /rooms/{roomId}/join`. A room this server is not in is 404 until joins over federation exist.
+    /// `POST /rooms/{roomId}/join`. A room this server is not in (or no longer has a member in) is joined
+    /// over federation through `via`, the server of an invite, or the room ID's server (before v12).
     @discardableResult
-    public func join(_ requester: Requester, roomId: String, reason: String?) async throws -> String {
-        try await changeMembership(requester, room: try await room(roomId), target: requester.userId, action: .join,
-                                   content: Self.reasonContent(reason))
+    public func join(_ requester: Requester, roomId: String, reason: String?, via: [String] = []) async throws -> String {
+        let room = try await store.room(id: roomId)
+        if let room, try await hasLocalMember(room) {
+            return try await changeMembership(requester, room: room, target: requester.userId, action: .join,
+                                              content: Self.reasonContent(reason))
+        }
+        guard let remote else { throw MatrixError.notFound("Unknown room \(roomId)") }
+        if requester.isGuest { throw MatrixError.guestAccessForbidden() }
+        var servers = via
+        if let room, let invite = try await store.membership(roomNid: room.nid, userId: requester.userId),
+            invite.membership == Membership.invite.rawValue, let event = try await store.event(nid: invite.eventNid),
+            let server = matrixIDDomainOf(event.sender)
+        {
+            servers.append(server)
+        }
+        if let server = matrixIDDomainOf(roomId) { servers.append(server) }
+        var unique: [String] = []
+        for server in servers where server != serverName && !unique.contains(server) { unique.append(server) }
+        guard !unique.isEmpty else {
+            throw MatrixError.notFound("No server to join \(roomId) through; give one with via or server_name")
+        }
+        let content = await withProfile(Self.reasonContent(reason).merging(["membership": "join"]) { _, new in new },
+                                        of: requester.userId)
+        return try await remote.join(userId: requester.userId, roomId: roomId, servers: unique, content: content)
+    }
+
+    /// Whether any user of this server is joined: only then can we build the room's events ourselves.
+    func hasLocalMember(_ room: RoomRecord) async throws -> Bool {
+        try await store.members(roomNid: room.nid, membership: Membership.join.rawValue).keys.contains(where: isLocalUser)
     }
 
     /// `POST /knock/{roomIdOrAlias}` (room versions 7 and later).
@@ -177,7 +208,7 @@ extension RoomService {
 
         switch action {
         case .join:
-            try await checkJoin(requester, room: room, situation, content: &content)
+            try await checkJoin(requester.userId, isGuest: requester.isGuest, room: room, situation, content: &content)
         case .knock:
             try Self.checkKnock(situation)
         case .leave:
@@ -216,9 +247,9 @@ extension RoomService {
 
     /// Joining: guests only where `m.room.guest_access` is `can_join`; the invited and the joined
     /// always (a joined user re-joins to change their profile); else by the join rule.
-    private func checkJoin(_ requester: Requester, room: RoomRecord, _ situation: MembershipSituation,
-                           content: inout JSONObject) async throws {
-        if requester.isGuest, situation.guestAccess?.content["guest_access"]?.stringValue != "can_join" {
+    func checkJoin(_ userId: String, isGuest: Bool, room: RoomRecord, _ situation: MembershipSituation,
+                   content: inout JSONObject) async throws {
+        if isGuest, situation.guestAccess?.content["guest_access"]?.stringValue != "can_join" {
             throw MatrixError("M_GUEST_ACCESS_FORBIDDEN", "This room does not let guests join", status: 403)
         }
         if situation.target == .join || situation.target == .invite { return }
@@ -232,13 +263,13 @@ extension RoomService {
             throw MatrixError.forbidden("You are not invited to this room; knock to ask for an invite")
         case "restricted" where version.restrictedJoins, "knock_restricted" where version.knockRestricted:
             content["join_authorised_via_users_server"] = .string(
-                try await restrictedJoinAuthoriser(room, userId: requester.userId, situation))
+                try await restrictedJoinAuthoriser(room, userId: userId, situation))
         case let rule:
             throw MatrixError.forbidden("The join rule \"\(rule)\" does not let you join this room")
         }
     }
 
-    private static func checkKnock(_ situation: MembershipSituation) throws {
+    static func checkKnock(_ situation: MembershipSituation) throws {
         let version = situation.version
         guard version.knocking else {
             throw MatrixError.forbidden("Rooms of version \(version.identifier) do not support knocking")

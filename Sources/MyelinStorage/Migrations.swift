@@ -7,7 +7,8 @@ enum Migrations {
     static let identifiers = ["v1_accounts", "v2_account_data_registration_tokens", "v3_refresh_and_login_tokens",
                               "v4_media", "v5_e2ee_keys", "v6_key_backup", "v7_rooms",
                               "v8_reads", "v9_profiles", "v10_filters", "v11_receipts_presence",
-                              "v12_device_lists_to_device", "v13_push_actions"]
+                              "v12_device_lists_to_device", "v13_push_actions",
+                              "v15_federation"]
 
     static func makeMigrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -465,6 +466,44 @@ enum Migrations {
                     stream_pos INTEGER NOT NULL
                 );
                 INSERT INTO push_actions_progress (id, stream_pos) SELECT 1, COALESCE(MAX(stream_pos), 0) FROM events;
+                """)
+        }
+        migrator.registerMigration("v15_federation") { db in
+            // Federation. Inbound transactions are remembered per (origin, txn_id) with the answer given, so
+            // a retried transaction gets the same answer without being processed again. The outbox holds,
+            // per destination, the events still to send, in `seq` order; `federation_destinations` has the
+            // backoff state and the next transaction number. `federation_sender_progress` is how far in the
+            // room event stream local events have been queued (queued in the same transaction as it moves,
+            // so a crash loses none); it starts at the stream's end so an upgraded server does not send its
+            // history.
+            try db.execute(sql: """
+                CREATE TABLE federation_inbound_txns (
+                    origin TEXT NOT NULL,
+                    txn_id TEXT NOT NULL,
+                    response BLOB NOT NULL,
+                    received_ts INTEGER NOT NULL,
+                    PRIMARY KEY (origin, txn_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX federation_inbound_txns_by_ts ON federation_inbound_txns(received_ts);
+                CREATE TABLE federation_outbox (
+                    destination TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    event_nid INTEGER NOT NULL,
+                    PRIMARY KEY (destination, seq)
+                ) WITHOUT ROWID;
+                CREATE TABLE federation_destinations (
+                    destination TEXT PRIMARY KEY NOT NULL,
+                    retry_at_ts INTEGER NOT NULL DEFAULT 0,
+                    backoff_ms INTEGER NOT NULL DEFAULT 0,
+                    next_txn INTEGER NOT NULL DEFAULT 1,
+                    last_success_ts INTEGER
+                ) WITHOUT ROWID;
+                CREATE TABLE federation_sender_progress (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    stream_pos INTEGER NOT NULL
+                );
+                INSERT INTO federation_sender_progress (id, stream_pos)
+                    SELECT 1, COALESCE(MAX(stream_pos), 0) FROM events;
                 """)
         }
         return migrator

@@ -1,0 +1,121 @@
+import Logging
+import MatrixCore
+import MyelinRooms
+
+/// Our users joining rooms hosted on other servers (server-server API, "Joining Rooms"): `make_join`
+/// for a template, our signature, `send_join` for the room's state and auth chain, then the pipeline
+/// checks and stores all of it and the join becomes the room's forward extremity here.
+public struct FederatedJoins: RemoteMembership {
+    let pipeline: RoomPipeline
+    let transport: any FederationTransport
+    let serverName: ServerName
+    let signingKey: SigningKey
+    let nowMs: @Sendable () -> Int64
+    let logger: Logger
+    /// Bounds what one `send_join` answer may bring (a large room's state and auth chain).
+    let maxResponseBytes: Int
+
+    public init(pipeline: RoomPipeline, transport: any FederationTransport, serverName: ServerName,
+                signingKey: SigningKey, nowMs: @escaping @Sendable () -> Int64, logger: Logger,
+                maxResponseBytes: Int = 64 * 1024 * 1024) {
+        self.pipeline = pipeline
+        self.transport = transport
+        self.serverName = serverName
+        self.signingKey = signingKey
+        self.nowMs = nowMs
+        self.logger = logger
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    public func join(userId: String, roomId: String, servers: [String], content: JSONObject) async throws -> String {
+        var failures: [String] = []
+        for server in servers.prefix(5) {
+            do {
+                return try await join(userId: userId, roomId: roomId, through: server, content: content)
+            } catch let error as MatrixError where error.status == 403 || error.status == 400 {
+                // The resident refused on the room's rules: another server will not say otherwise.
+                throw error
+            } catch {
+                logger.info("federation: join through \(server) failed", metadata: [
+                    "room": "\(roomId)", "error": "\(error)",
+                ])
+                failures.append("\(server): \(error)")
+            }
+        }
+        throw MatrixError("M_UNKNOWN", "Could not join \(roomId) through any server: "
+                          + failures.joined(separator: "; "), status: 502)
+    }
+
+    private func join(userId: String, roomId: String, through server: String, content: JSONObject) async throws
+        -> String
+    {
+        let path = "/_matrix/federation/v1/make_join/\(PathEncoding.segment(roomId))/\(PathEncoding.segment(userId))"
+        let made = try await refusalsAsMatrixErrors {
+            try await transport.json(FederationRequest(
+                .GET, destination: server, path: path, query: RoomVersion.all.map { ("ver", $0.identifier) }))
+        }
+        guard let versionName = made["room_version"]?.stringValue ?? Optional("1"),
+            let version = RoomVersion.named(versionName)
+        else {
+            throw MatrixError("M_UNSUPPORTED_ROOM_VERSION", "\(server) offers an unsupported room version", status: 400)
+        }
+        guard var draft = made["event"]?.objectValue else {
+            throw FederationError.badResponse(server, "make_join returned no event")
+        }
+        guard draft["type"]?.stringValue == "m.room.member", draft["state_key"]?.stringValue == userId,
+            draft["sender"]?.stringValue == userId, draft["room_id"]?.stringValue == roomId || version.roomIDFromCreateEvent
+        else {
+            throw FederationError.badResponse(server, "make_join returned a template for another event")
+        }
+        // Our content (profile, reason) over theirs, keeping what only the resident can set.
+        var joined = draft["content"]?.objectValue ?? [:]
+        for (key, value) in content where key != "join_authorised_via_users_server" { joined[key] = value }
+        joined["membership"] = "join"
+        draft["content"] = .object(joined)
+        draft["origin_server_ts"] = .int(nowMs())
+        draft["origin"] = .string(serverName.description)
+        draft["signatures"] = nil
+        draft["unsigned"] = nil
+        if !version.eventIDIsHash { draft["event_id"] = .string("$\(RandomID.letters(18)):\(serverName)") }
+        let event: PDU
+        do {
+            event = try EventBuilder.build(draft, roomVersion: version, server: serverName, key: signingKey)
+        } catch {
+            throw FederationError.badResponse(server, "cannot build the join from the template: \(error)")
+        }
+        let sendPath = "/_matrix/federation/v2/send_join/\(PathEncoding.segment(roomId))/"
+            + PathEncoding.segment(event.eventId)
+        let answer = try await refusalsAsMatrixErrors {
+            try await transport.json(FederationRequest(
+                .PUT, destination: server, path: sendPath, query: [("omit_members", "false")],
+                body: .object(event.json), timeoutSeconds: 120, maxResponseBytes: maxResponseBytes))
+        }
+        var joinJSON = event.json
+        // A restricted join comes back signed by the authorising server too.
+        if let signed = answer["event"]?.objectValue,
+            (try? PDU(json: signed, roomVersion: version))?.eventId == event.eventId
+        {
+            joinJSON = signed
+        }
+        let state = (answer["state"]?.arrayValue ?? []).compactMap(\.objectValue)
+        let authChain = (answer["auth_chain"]?.arrayValue ?? []).compactMap(\.objectValue)
+        let sent = try await pipeline.completeRemoteJoin(
+            roomId: roomId, version: version, join: joinJSON, state: state, authChain: authChain)
+        logger.info("federation: joined \(roomId) through \(server)", metadata: [
+            "state": "\(state.count)", "auth_chain": "\(authChain.count)",
+        ])
+        return sent.eventId
+    }
+}
+
+/// A resident's 4xx answer is the room's verdict: it reaches the client as the same Matrix error.
+func refusalsAsMatrixErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch FederationError.remoteRefused(let server, let status, let errcode, let message)
+        where (400..<500).contains(status) && !errcode.isEmpty
+    {
+        let text = (try? JSONParser.parse(Array(message.utf8)))?.objectValue?["error"]?.stringValue ?? message
+        throw MatrixError(errcode, "\(server): \(text)", status: status)
+    }
+}

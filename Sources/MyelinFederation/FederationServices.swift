@@ -1,0 +1,38 @@
+import Logging
+import MatrixCore
+import MyelinRooms
+import MyelinStorage
+
+/// Federation's services, wired once per server: what the federation routes call and what runs in the
+/// background (the sender).
+public struct FederationServices: Sendable {
+    public let settings: FederationSettings
+    public let transport: any FederationTransport
+    public let verifier: InboundRequestVerifier
+    public let sender: FederationSender
+    public let fetcher: MissingEventFetcher
+    public let transactions: TransactionReceiver
+    public let resident: ResidentMembership
+    public let store: FederationStore
+
+    public init(settings: FederationSettings, transport: any FederationTransport, keys: any ServerKeyLookup,
+                rooms: RoomService, database: MyelinDatabase, signingKey: SigningKey,
+                nowMs: @escaping @Sendable () -> Int64, logger: Logger) {
+        let serverName = rooms.pipeline.serverName
+        self.settings = settings
+        self.transport = transport
+        let store = FederationStore(database: database)
+        self.store = store
+        verifier = InboundRequestVerifier(serverName: serverName.description, keys: keys, nowMs: nowMs)
+        let sender = FederationSender(store: store, transport: transport, serverName: serverName.description,
+                                      settings: settings, nowMs: nowMs, logger: logger)
+        self.sender = sender
+        let fetcher = MissingEventFetcher(pipeline: rooms.pipeline, rooms: rooms.store, transport: transport,
+                                          settings: settings, nowMs: nowMs, logger: logger)
+        self.fetcher = fetcher
+        transactions = TransactionReceiver(rooms: rooms.store, fetcher: fetcher, store: store, sender: sender,
+                                           settings: settings, nowMs: nowMs, logger: logger)
+        resident = ResidentMembership(rooms: rooms, sender: sender, serverName: serverName, signingKey: signingKey,
+                                      logger: logger)
+    }
+}
