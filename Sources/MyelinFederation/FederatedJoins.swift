@@ -108,6 +108,36 @@ public struct FederatedJoins: RemoteMembership {
     }
 }
 
+extension FederatedJoins {
+    /// `PUT /v2/invite/{roomId}/{eventId}` to the invitee's server; its answer must be the same event with
+    /// that server's valid signature added.
+    public func countersignInvite(_ event: PDU, strippedState: [JSONObject]) async throws -> PDU {
+        guard let invitee = event.stateKey, let server = FederationSender.domain(of: invitee),
+            let roomId = event.resolvedRoomId
+        else { throw MatrixError.badJSON("Not an invite") }
+        let answer = try await refusalsAsMatrixErrors {
+            try await transport.json(FederationRequest(
+                .PUT, destination: server,
+                path: "/_matrix/federation/v2/invite/\(PathEncoding.segment(roomId))/\(PathEncoding.segment(event.eventId))",
+                body: [
+                    "event": .object(event.json), "room_version": .string(event.roomVersion.identifier),
+                    "invite_room_state": .array(strippedState.map(JSONValue.object)),
+                ]))
+        }
+        guard let signedJSON = answer["event"]?.objectValue,
+            let signed = try? PDU(json: signedJSON, roomVersion: event.roomVersion), signed.eventId == event.eventId
+        else {
+            throw MatrixError("M_UNKNOWN", "\(server) answered the invite with a different event", status: 502)
+        }
+        do {
+            try await pipeline.verifySignature(of: signed, by: server)
+        } catch {
+            throw MatrixError("M_UNKNOWN", "\(server) did not sign the invite: \(error)", status: 502)
+        }
+        return signed
+    }
+}
+
 /// A resident's 4xx answer is the room's verdict: it reaches the client as the same Matrix error.
 func refusalsAsMatrixErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {

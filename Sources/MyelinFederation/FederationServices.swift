@@ -13,10 +13,12 @@ public struct FederationServices: Sendable {
     public let fetcher: MissingEventFetcher
     public let transactions: TransactionReceiver
     public let resident: ResidentMembership
+    public let invites: InboundInvites
     public let store: FederationStore
 
     public init(settings: FederationSettings, transport: any FederationTransport, keys: any ServerKeyLookup,
                 rooms: RoomService, database: MyelinDatabase, signingKey: SigningKey,
+                isLocalUser: @escaping @Sendable (String) async -> Bool,
                 nowMs: @escaping @Sendable () -> Int64, logger: Logger) {
         let serverName = rooms.pipeline.serverName
         self.settings = settings
@@ -32,6 +34,7 @@ public struct FederationServices: Sendable {
         self.fetcher = fetcher
         transactions = TransactionReceiver(rooms: rooms.store, fetcher: fetcher, store: store, sender: sender,
                                            settings: settings, nowMs: nowMs, logger: logger)
+        invites = InboundInvites(rooms: rooms, isLocalUser: isLocalUser)
         resident = ResidentMembership(rooms: rooms, sender: sender, serverName: serverName, signingKey: signingKey,
                                       logger: logger)
     }

@@ -36,6 +36,12 @@ struct FederationRoutes {
                     body: try call.jsonObject().object)
                 return MatrixResponse(json: .object(answer))
             },
+            Route(.put, prefix + "/v2/invite/{roomId}/{eventId}", auth: .server) { call in
+                let answer = try await federation.invites.invite(
+                    origin: try call.server, roomId: call.parameter("roomId"), eventId: call.parameter("eventId"),
+                    body: try call.jsonObject().object)
+                return MatrixResponse(json: .object(answer))
+            },
         ]
     }
 

@@ -6,4 +6,13 @@ public protocol RemoteMembership: Sendable {
     /// Joins `userId` to `roomId` through the first of `servers` that answers; returns the join event's ID
     /// once it is persisted here.
     func join(userId: String, roomId: String, servers: [String], content: JSONObject) async throws -> String
+
+    /// Asks the invitee's server to countersign an invite of one of its users (`/v2/invite`); returns the
+    /// event with its signature added. Throws when that server refuses or cannot be reached.
+    func countersignInvite(_ event: PDU, strippedState: [JSONObject]) async throws -> PDU
+}
+
+extension RemoteMembership {
+    /// Default for implementations without invites: the invite stays local.
+    public func countersignInvite(_ event: PDU, strippedState: [JSONObject]) async throws -> PDU { event }
 }

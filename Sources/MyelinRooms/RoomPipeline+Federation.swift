@@ -95,6 +95,43 @@ extension RoomPipeline {
         }
     }
 
+    /// An invite of one of our users by another server (`/v2/invite`): the inviter's signature is checked,
+    /// ours added, and the invite stored with the stripped state the inviter sent (in
+    /// `unsigned.invite_room_state`, where sync reads it) so the user sees it. In a room we are not in, the
+    /// invite stands alone as the room's only event until the user joins. Returns the event as we signed it.
+    public func receiveRemoteInvite(_ json: JSONObject, roomVersion: RoomVersion, strippedState: [JSONObject])
+        async throws -> PDU
+    {
+        let pdu = try await checkedRemotePDU(json, roomVersion: roomVersion)
+        guard let roomId = pdu.resolvedRoomId, let invitee = pdu.stateKey else {
+            throw ReceiveError.invalidEvent("not an invite")
+        }
+        var signedJSON: JSONObject
+        do {
+            signedJSON = try EventSigning.sign(pdu.json, roomVersion: roomVersion, as: serverName, with: signingKey)
+        } catch {
+            throw ReceiveError.invalidEvent("cannot sign the invite: \(error)")
+        }
+        signedJSON["unsigned"] = nil
+        let signed = PDU(eventId: pdu.eventId, roomVersion: roomVersion, json: signedJSON)
+        var stored = signedJSON
+        stored["unsigned"] = ["invite_room_state": .array(strippedState.prefix(50).map(JSONValue.object))]
+        let storedPDU = PDU(eventId: pdu.eventId, roomVersion: roomVersion, json: stored)
+        try await queue.run(roomId) { [self] in
+            if try await store.event(id: pdu.eventId) != nil { return }
+            let room: RoomRecord
+            if let existing = try await store.room(id: roomId) {
+                room = existing
+            } else {
+                room = try await store.createRoom(roomId: roomId, version: roomVersion.identifier, nowMs: nowMs())
+            }
+            let members = MembershipWrite(userId: invitee, membership: "invite", eventId: pdu.eventId)
+            try await persist(storedPDU, room: room, status: .accepted, stateBefore: room.currentSnapshot,
+                              currentState: .stateAfterEvent(extremities: [pdu.eventId], memberships: [members]))
+        }
+        return signed
+    }
+
     /// The state before an event and the auth chain of that state and the event (what `send_join`
     /// answers with). The walk is iterative and visits each event once.
     public func stateAndAuthChain(before eventId: String) async throws -> (state: [PDU], authChain: [PDU])? {

@@ -250,26 +250,28 @@ public final class RoomPipeline: Sendable {
 
     func verifySignatures(_ pdu: PDU) async throws {
         for server in EventSigning.requiredSigners(pdu.json, roomVersion: pdu.roomVersion) {
-            let keyIds = JSONSigning.signingKeyIds(in: pdu.json, by: server).filter { $0.hasPrefix("ed25519:") }
-            var verified = false
-            var problems: [String] = []
-            for keyId in keyIds {
-                guard let key = try await keys.verifyKey(server: server, keyId: keyId, validAtMs: pdu.originServerTs)
-                else { problems.append("\(server) key \(keyId) is unknown"); continue }
-                do {
-                    try EventSigning.verify(pdu.json, roomVersion: pdu.roomVersion, signedBy: server, with: key)
-                    verified = true
-                    break
-                } catch {
-                    problems.append(error.description)
-                }
-            }
-            guard verified else {
-                throw ReceiveError.badSignature(
-                    "\(pdu.eventId) lacks a valid signature of \(server)"
-                        + (problems.isEmpty ? "" : ": " + problems.joined(separator: "; ")))
+            try await verifySignature(of: pdu, by: server)
+        }
+    }
+
+    /// Checks that `server` signed the event with one of its keys valid at the event's timestamp;
+    /// `ReceiveError.badSignature` otherwise.
+    public func verifySignature(of pdu: PDU, by server: String) async throws {
+        let keyIds = JSONSigning.signingKeyIds(in: pdu.json, by: server).filter { $0.hasPrefix("ed25519:") }
+        var problems: [String] = []
+        for keyId in keyIds {
+            guard let key = try await keys.verifyKey(server: server, keyId: keyId, validAtMs: pdu.originServerTs)
+            else { problems.append("\(server) key \(keyId) is unknown"); continue }
+            do {
+                try EventSigning.verify(pdu.json, roomVersion: pdu.roomVersion, signedBy: server, with: key)
+                return
+            } catch {
+                problems.append(error.description)
             }
         }
+        throw ReceiveError.badSignature(
+            "\(pdu.eventId) lacks a valid signature of \(server)"
+                + (problems.isEmpty ? "" : ": " + problems.joined(separator: "; ")))
     }
 
     private func receiveCreate(_ pdu: PDU, roomId: String) async throws -> ReceiveOutcome {

@@ -241,8 +241,31 @@ extension RoomService {
             try Self.checkModeration("unban", situation, sender: requester.userId, target: target,
                                      required: max(situation.powerLevels.ban, situation.powerLevels.kick))
         }
+        if action == .invite, !isLocalUser(target), let remote {
+            // The invitee's server must countersign before the invite exists (server-server API, "Inviting to
+            // a room"); what it refuses is not stored.
+            let stripped = try await inviteRoomState(room)
+            return try await pipeline.send(
+                roomId: room.roomId,
+                LocalEvent(type: "m.room.member", stateKey: target, sender: requester.userId, content: content),
+                countersign: { event in try await remote.countersignInvite(event, strippedState: stripped) }
+            ).eventId
+        }
         return try await send(requester, roomId: room.roomId, type: "m.room.member", stateKey: target,
                               content: content).eventId
+    }
+
+    /// The stripped state an invitee's server shows its user before they join: the create event whole
+    /// (servers check the room version and creator from it), the rest as type, state key, sender and content.
+    func inviteRoomState(_ room: RoomRecord) async throws -> [JSONObject] {
+        let types = ["m.room.create", "m.room.join_rules", "m.room.name", "m.room.avatar", "m.room.canonical_alias",
+                     "m.room.encryption", "m.room.topic"]
+        let state = try await currentState(room, types.map { StateTuple(type: $0, stateKey: "") })
+        return types.compactMap { state[StateTuple(type: $0, stateKey: "")] }.map { event in
+            if event.type == "m.room.create" { return event.json }
+            return ["type": .string(event.type), "state_key": .string(event.stateKey ?? ""),
+                    "content": .object(event.content), "sender": .string(event.sender)]
+        }
     }
 
     /// Joining: guests only where `m.room.guest_access` is `can_join`; the invited and the joined

@@ -258,9 +258,18 @@ struct SyncResponseBuilder {
     private func strippedState(_ room: RoomRecord, memberEventNid: Int64) async throws -> [JSONObject] {
         let types = ["m.room.create", "m.room.join_rules", "m.room.name", "m.room.avatar", "m.room.canonical_alias",
                      "m.room.encryption", "m.room.topic"]
-        let state = try await service.rooms.currentState(room, types.map { StateTuple(type: $0, stateKey: "") })
-        var events = types.compactMap { state[StateTuple(type: $0, stateKey: "")] }.map(Self.stripped)
-        if let member = try await store.event(nid: memberEventNid),
+        let member = try await store.event(nid: memberEventNid)
+        var events: [JSONObject]
+        if let member, case .object(let json)? = try? JSONParser.parse(member.json),
+            let sent = json["unsigned"]?["invite_room_state"]?.arrayValue
+        {
+            // An invite from another server: the stripped state its server sent with it.
+            events = sent.compactMap(\.objectValue).map(Self.stripped)
+        } else {
+            let state = try await service.rooms.currentState(room, types.map { StateTuple(type: $0, stateKey: "") })
+            events = types.compactMap { state[StateTuple(type: $0, stateKey: "")] }.map(Self.stripped)
+        }
+        if let member,
             let json = try await service.rooms.clientEvents([member], room: room, viewer: requester).first
         {
             events.append(Self.stripped(json))

@@ -1,0 +1,76 @@
+import Foundation
+import MatrixCore
+import Testing
+
+/// Two Myelin servers federating over TLS on loopback: joins both ways, messages and state both ways,
+/// leaves, and a destination that was down catching up.
+@Suite(.serialized) struct FederationTests {
+    @Test func remoteUserJoinsAndMessagesFlowBothWays() async throws {
+        let a = try await FederationTestSupport.startServer()
+        let b = try await FederationTestSupport.startServer()
+        do {
+            let alice = try await a.register("alice")
+            let bob = try await b.register("bob")
+            let roomId = try await a.createRoom(alice, ["preset": "public_chat", "name": "across"])
+
+            // Bob joins through Alice's server.
+            let joined = try await b.client.post(
+                "/_matrix/client/v3/join/\(TestServer.segment(roomId))?server_name=\(TestServer.segment(a.serverName))",
+                [:], token: bob.accessToken)
+            #expect(joined.status == 200, "\(joined.json)")
+            #expect(try await b.membership(bob, roomId, of: bob.userId) == "join")
+            try await FederationTestSupport.eventually("bob's join at a") {
+                try await a.membership(alice, roomId, of: bob.userId) == "join"
+            }
+            // B holds the room's state: the name Alice set.
+            let name = try await b.client.get(b.roomPath(roomId, "state/m.room.name/"), token: bob.accessToken)
+            #expect(name.json["name"]?.stringValue == "across")
+
+            _ = try await b.sendOK(bob, roomId, "hello from b")
+            try await FederationTestSupport.eventually("bob's message at a") {
+                try await a.messageBodies(alice, roomId).contains("hello from b")
+            }
+            _ = try await a.sendOK(alice, roomId, "hello from a")
+            try await FederationTestSupport.eventually("alice's message at b") {
+                try await b.messageBodies(bob, roomId).contains("hello from a")
+            }
+            // State both ways.
+            let topic = try await a.putState(alice, roomId, type: "m.room.topic", ["topic": "federated"])
+            #expect(topic.status == 200)
+            try await FederationTestSupport.eventually("the topic at b") {
+                try await b.client.get(b.roomPath(roomId, "state/m.room.topic/"), token: bob.accessToken)
+                    .json["topic"]?.stringValue == "federated"
+            }
+            // Bob leaves; Alice sees it.
+            let left = try await b.client.post(b.roomPath(roomId, "leave"), [:], token: bob.accessToken)
+            #expect(left.status == 200)
+            try await FederationTestSupport.eventually("bob's leave at a") {
+                try await a.membership(alice, roomId, of: bob.userId) == "leave"
+            }
+        } catch {
+            try? await a.stop()
+            try? await b.stop()
+            throw error
+        }
+        try await a.stop()
+        try await b.stop()
+    }
+
+    @Test func unsignedAndWronglySignedRequestsAreRefused() async throws {
+        let a = try await FederationTestSupport.startServer()
+        do {
+            let unsigned = try await a.client.put("/_matrix/federation/v1/send/1", ["pdus": []])
+            #expect(unsigned.status == 401)
+            #expect(unsigned.errcode == "M_UNAUTHORIZED")
+            let forged = try await a.client.request(
+                "PUT", "/_matrix/federation/v1/send/1", json: ["pdus": []],
+                headers: ["Authorization": "X-Matrix origin=\"127.0.0.1:1\",key=\"ed25519:x\",sig=\"AAAA\""])
+            #expect(forged.status == 401)
+            #expect(forged.errcode == "M_UNAUTHORIZED")
+        } catch {
+            try? await a.stop()
+            throw error
+        }
+        try await a.stop()
+    }
+}
