@@ -61,6 +61,15 @@ public struct ResidentMembership: Sendable {
         return [:]
     }
 
+    /// `PUT /v1/send_knock/{roomId}/{eventId}`: `{knock_room_state}`, the stripped state the knocker's
+    /// user is shown.
+    public func sendKnock(origin: String, roomId: String, eventId: String, body: JSONObject) async throws -> JSONObject {
+        _ = try await receiveMembership(origin: origin, roomId: roomId, eventId: eventId, body: body,
+                                        membership: "knock")
+        let room = try await rooms.room(roomId)
+        return ["knock_room_state": .array(try await rooms.inviteRoomState(room).map(JSONValue.object))]
+    }
+
     /// Checks the event is the membership the endpoint is for, of a user of `origin`, countersigns a
     /// restricted join we authorise, runs it through the pipeline and queues it for the other servers.
     private func receiveMembership(origin: String, roomId: String, eventId: String, body: JSONObject,

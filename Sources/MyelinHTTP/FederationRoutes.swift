@@ -24,6 +24,15 @@ struct FederationRoutes {
             Route(.get, prefix + "/v1/make_leave/{roomId}/{userId}", auth: .server) { call in
                 try await template(call, .leave)
             },
+            Route(.get, prefix + "/v1/make_knock/{roomId}/{userId}", auth: .server) { call in
+                try await template(call, .knock)
+            },
+            Route(.put, prefix + "/v1/send_knock/{roomId}/{eventId}", auth: .server) { call in
+                let answer = try await federation.resident.sendKnock(
+                    origin: try call.server, roomId: call.parameter("roomId"), eventId: call.parameter("eventId"),
+                    body: try call.jsonObject().object)
+                return MatrixResponse(json: .object(answer))
+            },
             Route(.put, prefix + "/v2/send_join/{roomId}/{eventId}", auth: .server) { call in
                 let answer = try await federation.resident.sendJoin(
                     origin: try call.server, roomId: call.parameter("roomId"), eventId: call.parameter("eventId"),

@@ -27,7 +27,8 @@ struct RoomMembershipRoutes {
             Route(.post, "/_matrix/client/v3/knock/{roomIdOrAlias}", rateLimit: .message) { call in
                 let body = try call.optionalJSONObject()
                 let knocked = try await rooms.knock(try call.user, roomIdOrAlias: call.parameter("roomIdOrAlias"),
-                                                    reason: try body.string("reason"))
+                                                    reason: try body.string("reason"),
+                                                    via: call.queryValues("via") + call.queryValues("server_name"))
                 return MatrixResponse(json: ["room_id": .string(knocked.roomId)])
             },
             Route(.post, "/_matrix/client/v3/rooms/{roomId}/invite", rateLimit: .message) { call in

@@ -7,6 +7,13 @@ public protocol RemoteMembership: Sendable {
     /// once it is persisted here.
     func join(userId: String, roomId: String, servers: [String], content: JSONObject) async throws -> String
 
+    /// Leaves (or turns down an invite to, or withdraws a knock on) a room this server is not in, through
+    /// the first of `servers` that answers (`make_leave`/`send_leave`).
+    func leave(userId: String, roomId: String, servers: [String], content: JSONObject) async throws -> String
+
+    /// Knocks on a room of another server (`make_knock`/`send_knock`).
+    func knock(userId: String, roomId: String, servers: [String], content: JSONObject) async throws -> String
+
     /// Asks the invitee's server to countersign an invite of one of its users (`/v2/invite`); returns the
     /// event with its signature added. Throws when that server refuses or cannot be reached.
     func countersignInvite(_ event: PDU, strippedState: [JSONObject]) async throws -> PDU

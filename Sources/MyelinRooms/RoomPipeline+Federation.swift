@@ -103,9 +103,7 @@ extension RoomPipeline {
         async throws -> PDU
     {
         let pdu = try await checkedRemotePDU(json, roomVersion: roomVersion)
-        guard let roomId = pdu.resolvedRoomId, let invitee = pdu.stateKey else {
-            throw ReceiveError.invalidEvent("not an invite")
-        }
+        guard let roomId = pdu.resolvedRoomId else { throw ReceiveError.invalidEvent("not an invite") }
         var signedJSON: JSONObject
         do {
             signedJSON = try EventSigning.sign(pdu.json, roomVersion: roomVersion, as: serverName, with: signingKey)
@@ -114,22 +112,80 @@ extension RoomPipeline {
         }
         signedJSON["unsigned"] = nil
         let signed = PDU(eventId: pdu.eventId, roomVersion: roomVersion, json: signedJSON)
-        var stored = signedJSON
-        stored["unsigned"] = ["invite_room_state": .array(strippedState.prefix(50).map(JSONValue.object))]
-        let storedPDU = PDU(eventId: pdu.eventId, roomVersion: roomVersion, json: stored)
+        if let room = try await store.room(id: roomId), try await hasLocalMember(room) {
+            // A room we are in: the invite is an ordinary event of its DAG.
+            let outcome = try await queue.run(roomId) { [self] () async throws -> ReceiveOutcome in
+                if try await store.event(id: signed.eventId) != nil { return .alreadyKnown(eventId: signed.eventId) }
+                return try await receiveInRoom(signed, room: room)
+            }
+            if case .rejected(_, let reason) = outcome { throw ReceiveError.invalidEvent("invite rejected: \(reason)") }
+            return signed
+        }
+        try await storeStandalone(signed, strippedStateKey: "invite_room_state", strippedState: strippedState)
+        return signed
+    }
+
+    /// Our own user's leave or knock in a room this server is not in, once its resident accepted it, with the
+    /// stripped state the resident sent for a knock.
+    public func storeOwnMembership(_ event: PDU, roomState: [JSONObject]) async throws {
+        try await storeStandalone(event, strippedStateKey: event.membership == "knock" ? "knock_room_state" : nil,
+                                  strippedState: roomState)
+    }
+
+    /// Turns down an invite without the inviting server (it is unreachable): a leave of ours that cites
+    /// the invite, kept here only, as the spec allows. The inviting room never hears of it.
+    public func rejectInviteLocally(roomId: String, userId: String) async throws -> String {
+        guard let room = try await store.room(id: roomId), let version = RoomVersion.named(room.version),
+            let current = try await store.membership(roomNid: room.nid, userId: userId),
+            current.membership == "invite", let invite = try await store.event(nid: current.eventNid)
+        else { throw MatrixError.notFound("No invite for \(userId) in \(roomId)") }
+        var draft: JSONObject = [
+            "type": "m.room.member", "state_key": .string(userId), "sender": .string(userId),
+            "room_id": .string(roomId), "content": ["membership": "leave"], "origin_server_ts": .int(nowMs()),
+            "depth": .int(invite.depth + 1),
+        ]
+        if version.eventIDIsHash {
+            draft["prev_events"] = [.string(invite.eventId)]
+            draft["auth_events"] = [.string(invite.eventId)]
+        } else {
+            let reference: JSONValue = [.string(invite.eventId), .object([:])]
+            draft["event_id"] = .string("$\(RandomID.letters(18)):\(serverName)")
+            draft["prev_events"] = [reference]
+            draft["auth_events"] = [reference]
+        }
+        let pdu = try EventBuilder.build(draft, roomVersion: version, server: serverName, key: signingKey)
+        try await storeStandalone(pdu, strippedStateKey: nil, strippedState: [])
+        return pdu.eventId
+    }
+
+    private func hasLocalMember(_ room: RoomRecord) async throws -> Bool {
+        let suffix = ":" + serverName.description
+        return try await store.members(roomNid: room.nid, membership: "join").keys.contains { $0.hasSuffix(suffix) }
+    }
+
+    /// A membership event of ours in a room we are not joined to, stored as the room's one event and
+    /// forward extremity so sync reports it (with the stripped state under `unsigned`, where sync reads it).
+    private func storeStandalone(_ pdu: PDU, strippedStateKey: String?, strippedState: [JSONObject]) async throws {
+        guard let roomId = pdu.resolvedRoomId, let target = pdu.stateKey, let membership = pdu.membership else {
+            throw ReceiveError.invalidEvent("not a membership event")
+        }
+        var stored = pdu.json
+        if let strippedStateKey {
+            stored["unsigned"] = [strippedStateKey: .array(strippedState.prefix(50).map(JSONValue.object))]
+        }
+        let storedPDU = PDU(eventId: pdu.eventId, roomVersion: pdu.roomVersion, json: stored)
         try await queue.run(roomId) { [self] in
             if try await store.event(id: pdu.eventId) != nil { return }
             let room: RoomRecord
             if let existing = try await store.room(id: roomId) {
                 room = existing
             } else {
-                room = try await store.createRoom(roomId: roomId, version: roomVersion.identifier, nowMs: nowMs())
+                room = try await store.createRoom(roomId: roomId, version: pdu.roomVersion.identifier, nowMs: nowMs())
             }
-            let members = MembershipWrite(userId: invitee, membership: "invite", eventId: pdu.eventId)
+            let write = MembershipWrite(userId: target, membership: membership, eventId: pdu.eventId)
             try await persist(storedPDU, room: room, status: .accepted, stateBefore: room.currentSnapshot,
-                              currentState: .stateAfterEvent(extremities: [pdu.eventId], memberships: [members]))
+                              currentState: .stateAfterEvent(extremities: [pdu.eventId], memberships: [write]))
         }
-        return signed
     }
 
     /// The state before an event and the auth chain of that state and the event (what `send_join`

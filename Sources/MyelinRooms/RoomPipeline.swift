@@ -288,7 +288,7 @@ public final class RoomPipeline: Sendable {
         return .accepted(eventId: pdu.eventId, streamPos: persisted.streamPos ?? 0)
     }
 
-    private func receiveInRoom(_ pdu: PDU, room: RoomRecord) async throws -> ReceiveOutcome {
+    func receiveInRoom(_ pdu: PDU, room: RoomRecord) async throws -> ReceiveOutcome {
         let version = pdu.roomVersion
         let loader = loader(version)
         let createTuple = StateTuple(type: "m.room.create", stateKey: "")

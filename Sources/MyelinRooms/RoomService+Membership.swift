@@ -52,25 +52,17 @@ extension RoomService {
     @discardableResult
     public func join(_ requester: Requester, roomId: String, reason: String?, via: [String] = []) async throws -> String {
         let room = try await store.room(id: roomId)
-        if let room, try await hasLocalMember(room) {
+        let servers = try await remoteServers(roomId, requester, via: via)
+        // Rooms we are in, and our own rooms nobody else is in any more, are joined here.
+        if let room, try await hasLocalMember(room) || servers.isEmpty || remote == nil {
             return try await changeMembership(requester, room: room, target: requester.userId, action: .join,
                                               content: Self.reasonContent(reason))
         }
-        guard let remote else { throw MatrixError.notFound("Unknown room \(roomId)") }
+        guard let remote, !servers.isEmpty else {
+            throw MatrixError.notFound("Unknown room \(roomId); give a server to join it through with via or server_name")
+        }
         if requester.isGuest { throw MatrixError.guestAccessForbidden() }
-        var servers = via
-        if let room, let invite = try await store.membership(roomNid: room.nid, userId: requester.userId),
-            invite.membership == Membership.invite.rawValue, let event = try await store.event(nid: invite.eventNid),
-            let server = matrixIDDomainOf(event.sender)
-        {
-            servers.append(server)
-        }
-        if let server = matrixIDDomainOf(roomId) { servers.append(server) }
-        var unique: [String] = []
-        for server in servers where server != serverName && !unique.contains(server) { unique.append(server) }
-        guard !unique.isEmpty else {
-            throw MatrixError.notFound("No server to join \(roomId) through; give one with via or server_name")
-        }
+        let unique = servers
         let content = await withProfile(Self.reasonContent(reason).merging(["membership": "join"]) { _, new in new },
                                         of: requester.userId)
         return try await remote.join(userId: requester.userId, roomId: roomId, servers: unique, content: content)
@@ -81,19 +73,56 @@ extension RoomService {
         try await store.members(roomNid: room.nid, membership: Membership.join.rawValue).keys.contains(where: isLocalUser)
     }
 
-    /// `POST /knock/{roomIdOrAlias}` (room versions 7 and later).
-    public func knock(_ requester: Requester, roomIdOrAlias: String, reason: String?) async throws -> MembershipChange {
+    /// `POST /knock/{roomIdOrAlias}` (room versions 7 and later); rooms of other servers through `via`.
+    public func knock(_ requester: Requester, roomIdOrAlias: String, reason: String?, via: [String] = [])
+        async throws -> MembershipChange
+    {
         let roomId = try await resolveRoomIdOrAlias(roomIdOrAlias)
+        let servers = try await remoteServers(roomId, requester, via: via)
+        if let remote, !servers.isEmpty, try await !isResident(roomId) {
+            if requester.isGuest { throw MatrixError.guestAccessForbidden() }
+            let eventId = try await remote.knock(
+                userId: requester.userId, roomId: roomId, servers: servers,
+                content: await withProfile(Self.reasonContent(reason).merging(["membership": "knock"]) { _, new in new },
+                                           of: requester.userId))
+            return MembershipChange(roomId: roomId, eventId: eventId)
+        }
         let eventId = try await changeMembership(
             requester, room: try await room(roomId), target: requester.userId, action: .knock,
             content: Self.reasonContent(reason))
         return MembershipChange(roomId: roomId, eventId: eventId)
     }
 
+    /// Whether this server has a joined member in the room (and so can make its events itself).
+    func isResident(_ roomId: String) async throws -> Bool {
+        guard let room = try await store.room(id: roomId) else { return false }
+        return try await hasLocalMember(room)
+    }
+
+    /// Servers to reach a room we are not in through: those given, the sender of our user's invite or the
+    /// room our knock went to, then the room ID's server (room versions before 12). Never ourselves; may
+    /// be empty.
+    func remoteServers(_ roomId: String, _ requester: Requester, via: [String]) async throws -> [String] {
+        var servers = via
+        if let room = try await store.room(id: roomId),
+            let current = try await store.membership(roomNid: room.nid, userId: requester.userId),
+            let event = try await store.event(nid: current.eventNid)
+        {
+            if current.membership == Membership.invite.rawValue, let server = matrixIDDomainOf(event.sender) {
+                servers.append(server)
+            }
+            // Our knock or earlier leave went through the servers of the room's other events; the prev
+            // events name none, so the room ID is the remaining hint.
+        }
+        if let server = matrixIDDomainOf(roomId) { servers.append(server) }
+        var unique: [String] = []
+        for server in servers where server != serverName && !unique.contains(server) { unique.append(server) }
+        return unique
+    }
+
     // MARK: Changing someone's membership
 
-    /// `POST /rooms/{roomId}/invite`. A remote invitee's invite is only stored here for now: asking
-    /// their server to countersign it comes with federation.
+    /// `POST /rooms/{roomId}/invite`. A remote invitee's server countersigns the invite first.
     @discardableResult
     public func invite(_ requester: Requester, roomId: String, userId: String, reason: String?) async throws -> String {
         try await change(requester, roomId: roomId, target: userId, action: .invite, reason: reason)
@@ -102,8 +131,29 @@ extension RoomService {
     /// `POST /rooms/{roomId}/leave`: also turns down an invite or withdraws a knock.
     @discardableResult
     public func leave(_ requester: Requester, roomId: String, reason: String?) async throws -> String {
-        try await changeMembership(requester, room: try await room(roomId), target: requester.userId, action: .leave,
-                                   content: Self.reasonContent(reason))
+        let room = try await room(roomId)
+        if let remote, try await !hasLocalMember(room) {
+            // Turning down an invite or withdrawing a knock in a room we are not in: through its servers,
+            // or (an invite whose server is unreachable) locally, as the spec allows.
+            let current = try await membership(room, requester.userId)
+            guard current == .invite || current == .knock else {
+                throw MatrixError.forbidden("You are not in room \(roomId)")
+            }
+            do {
+                let servers = try await remoteServers(roomId, requester, via: [])
+                guard !servers.isEmpty else { throw MatrixError.notFound("No server to leave \(roomId) through") }
+                return try await remote.leave(
+                    userId: requester.userId, roomId: roomId, servers: servers,
+                    content: Self.reasonContent(reason).merging(["membership": "leave"]) { _, new in new })
+            } catch let error as MatrixError where error.status == 502 || error.status == 404 {
+                guard current == .invite else { throw error }
+                logger.info("turning down an invite locally: its server cannot be reached",
+                            metadata: ["room": "\(roomId)", "error": "\(error)"])
+                return try await pipeline.rejectInviteLocally(roomId: roomId, userId: requester.userId)
+            }
+        }
+        return try await changeMembership(requester, room: room, target: requester.userId, action: .leave,
+                                          content: Self.reasonContent(reason))
     }
 
     /// `POST /rooms/{roomId}/kick`: kicking oneself is leaving.
@@ -257,7 +307,7 @@ extension RoomService {
 
     /// The stripped state an invitee's server shows its user before they join: the create event whole
     /// (servers check the room version and creator from it), the rest as type, state key, sender and content.
-    func inviteRoomState(_ room: RoomRecord) async throws -> [JSONObject] {
+    public func inviteRoomState(_ room: RoomRecord) async throws -> [JSONObject] {
         let types = ["m.room.create", "m.room.join_rules", "m.room.name", "m.room.avatar", "m.room.canonical_alias",
                      "m.room.encryption", "m.room.topic"]
         let state = try await currentState(room, types.map { StateTuple(type: $0, stateKey: "") })

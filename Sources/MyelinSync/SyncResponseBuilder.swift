@@ -261,9 +261,9 @@ struct SyncResponseBuilder {
         let member = try await store.event(nid: memberEventNid)
         var events: [JSONObject]
         if let member, case .object(let json)? = try? JSONParser.parse(member.json),
-            let sent = json["unsigned"]?["invite_room_state"]?.arrayValue
+            let sent = (json["unsigned"]?["invite_room_state"] ?? json["unsigned"]?["knock_room_state"])?.arrayValue
         {
-            // An invite from another server: the stripped state its server sent with it.
+            // An invite from (or a knock on) another server's room: the stripped state its server sent.
             events = sent.compactMap(\.objectValue).map(Self.stripped)
         } else {
             let state = try await service.rooms.currentState(room, types.map { StateTuple(type: $0, stateKey: "") })
