@@ -188,6 +188,25 @@ extension FederatedMembership {
     }
 }
 
+extension FederatedMembership {
+    /// `GET /query/directory?room_alias=` to the alias's server.
+    public func resolveAlias(_ alias: String) async throws -> ResolvedAlias {
+        guard let server = FederationSender.domain(of: alias) else { throw MatrixError.invalidParam("Bad alias \(alias)") }
+        let answer = try await refusalsAsMatrixErrors {
+            try await transport.json(FederationRequest(
+                .GET, destination: server, path: "/_matrix/federation/v1/query/directory",
+                query: [("room_alias", alias)]))
+        }
+        guard let roomId = answer["room_id"]?.stringValue, roomId.hasPrefix("!") else {
+            throw MatrixError("M_UNKNOWN", "\(server) answered the alias query without a room ID", status: 502)
+        }
+        let servers = (answer["servers"]?.arrayValue ?? []).compactMap(\.stringValue).filter {
+            (try? ServerName(parsing: $0)) != nil
+        }
+        return ResolvedAlias(roomId: roomId, servers: Array(servers.prefix(20)))
+    }
+}
+
 /// A resident's 4xx answer is the room's verdict: it reaches the client as the same Matrix error.
 func refusalsAsMatrixErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {

@@ -184,7 +184,7 @@ public actor FederationSender {
         return max(1, min(base + jitter, settings.retryMaxMs))
     }
 
-    static func domain(of userId: String) -> String? {
+    public static func domain(of userId: String) -> String? {
         userId.firstIndex(of: ":").map { String(userId[userId.index(after: $0)...]) }
     }
 }

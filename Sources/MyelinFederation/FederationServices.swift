@@ -32,7 +32,7 @@ public struct FederationServices: Sendable {
         let fetcher = MissingEventFetcher(pipeline: rooms.pipeline, rooms: rooms.store, transport: transport,
                                           settings: settings, nowMs: nowMs, logger: logger)
         self.fetcher = fetcher
-        transactions = TransactionReceiver(rooms: rooms.store, fetcher: fetcher, store: store, sender: sender,
+        transactions = TransactionReceiver(rooms: rooms, fetcher: fetcher, store: store, sender: sender,
                                            settings: settings, nowMs: nowMs, logger: logger)
         invites = InboundInvites(rooms: rooms, isLocalUser: isLocalUser)
         resident = ResidentMembership(rooms: rooms, sender: sender, serverName: serverName, signingKey: signingKey,

@@ -8,7 +8,7 @@ import MyelinStorage
 /// transaction gets the stored answer. Transactions of one origin are processed one at a time (in
 /// order, as the spec expects), with a bounded number waiting; more are refused with 429.
 public actor TransactionReceiver {
-    let rooms: RoomEventStore
+    let rooms: RoomService
     let fetcher: MissingEventFetcher
     let store: FederationStore
     let sender: FederationSender
@@ -18,7 +18,7 @@ public actor TransactionReceiver {
     private var active: [String: Int] = [:]
     private var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
 
-    public init(rooms: RoomEventStore, fetcher: MissingEventFetcher, store: FederationStore, sender: FederationSender,
+    public init(rooms: RoomService, fetcher: MissingEventFetcher, store: FederationStore, sender: FederationSender,
                 settings: FederationSettings, nowMs: @escaping @Sendable () -> Int64, logger: Logger) {
         self.rooms = rooms
         self.fetcher = fetcher
@@ -77,7 +77,7 @@ public actor TransactionReceiver {
 
     /// One PDU's result; nil for a PDU that names no room we know (Synapse drops those silently too).
     private func process(_ json: JSONObject, origin: String) async -> (String, JSONObject)? {
-        guard let roomId = json["room_id"]?.stringValue, let room = try? await rooms.room(id: roomId),
+        guard let roomId = json["room_id"]?.stringValue, let room = try? await rooms.store.room(id: roomId),
             let version = RoomVersion.named(room.version), let pdu = try? PDU(json: json, roomVersion: version)
         else {
             return nil
@@ -90,6 +90,7 @@ public actor TransactionReceiver {
             return (pdu.eventId, ["error": .string("\(pdu.sender) is not a user of \(origin)")])
         }
         do {
+            try await ServerAccess.checkACL(rooms: rooms, roomId: roomId, server: origin)
             let outcome = try await fetcher.receive(json, roomId: roomId, eventId: pdu.eventId, version: version,
                                                     origin: origin)
             switch outcome {

@@ -1,11 +1,14 @@
 import MatrixCore
 import MyelinFederation
+import MyelinProfiles
 import MyelinRooms
 
 /// The federation API's transaction and membership endpoints (server-server API). Every route is
 /// signed by the calling server (`.server`: X-Matrix, checked before the handler runs).
 struct FederationRoutes {
     let federation: FederationServices
+    let rooms: RoomService
+    let profiles: ProfileService
 
     var routes: [Route] {
         let federation = federation
@@ -50,6 +53,28 @@ struct FederationRoutes {
                     origin: try call.server, roomId: call.parameter("roomId"), eventId: call.parameter("eventId"),
                     body: try call.jsonObject().object)
                 return MatrixResponse(json: .object(answer))
+            },
+            Route(.get, prefix + "/v1/query/directory", auth: .server) { call in
+                _ = try call.server
+                guard let alias = call.query["room_alias"] else {
+                    throw MatrixError.missingParam("'room_alias' is required")
+                }
+                let resolved = try await rooms.resolveLocalAlias(alias)
+                return MatrixResponse(json: [
+                    "room_id": .string(resolved.roomId), "servers": .array(resolved.servers.map(JSONValue.string)),
+                ])
+            },
+            Route(.get, prefix + "/v1/query/profile", auth: .server) { call in
+                _ = try call.server
+                guard let userId = call.query["user_id"] else { throw MatrixError.missingParam("'user_id' is required") }
+                guard FederationSender.domain(of: userId) == rooms.serverName else {
+                    throw MatrixError.notFound("\(userId) is not a user of this server")
+                }
+                if let field = call.query["field"] {
+                    let key = try ProfileKey(parsing: field)
+                    return MatrixResponse(json: [field: try await profiles.field(key, of: userId)])
+                }
+                return MatrixResponse(json: .object(try await profiles.profile(of: userId)))
             },
         ]
     }

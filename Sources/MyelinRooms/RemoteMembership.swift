@@ -14,6 +14,9 @@ public protocol RemoteMembership: Sendable {
     /// Knocks on a room of another server (`make_knock`/`send_knock`).
     func knock(userId: String, roomId: String, servers: [String], content: JSONObject) async throws -> String
 
+    /// Asks the alias's server which room it names (`/query/directory`).
+    func resolveAlias(_ alias: String) async throws -> ResolvedAlias
+
     /// Asks the invitee's server to countersign an invite of one of its users (`/v2/invite`); returns the
     /// event with its signature added. Throws when that server refuses or cannot be reached.
     func countersignInvite(_ event: PDU, strippedState: [JSONObject]) async throws -> PDU

@@ -6,6 +6,11 @@ import MyelinStorage
 public struct ResolvedAlias: Sendable, Equatable {
     public let roomId: String
     public let servers: [String]
+
+    public init(roomId: String, servers: [String]) {
+        self.roomId = roomId
+        self.servers = servers
+    }
 }
 
 /// Room aliases (`/directory/room/{roomAlias}`, `/rooms/{roomId}/aliases`) and the check that an
@@ -47,8 +52,15 @@ extension RoomService {
     }
 
     /// `GET /directory/room/{roomAlias}`: 404 `M_NOT_FOUND` for an alias we do not hold. Aliases of
-    /// other servers need a federation query, which this server does not make yet: they are not found.
+    /// other servers are asked of their server over federation.
     public func resolveAlias(_ text: String) async throws -> ResolvedAlias {
+        let alias = try Self.parseAlias(text)
+        if alias.serverName != serverName, let remote { return try await remote.resolveAlias(alias.description) }
+        return try await resolveLocalAlias(alias.description)
+    }
+
+    /// An alias of ours (`/query/directory` from other servers asks only these).
+    public func resolveLocalAlias(_ text: String) async throws -> ResolvedAlias {
         let alias = try Self.parseAlias(text)
         guard alias.serverName == serverName, let record = try await store.aliases.alias(alias.description) else {
             throw MatrixError.notFound("Room alias \(alias) not found")

@@ -42,9 +42,9 @@ extension RoomService {
     public func join(_ requester: Requester, roomIdOrAlias: String, reason: String?, via: [String] = [])
         async throws -> MembershipChange
     {
-        let roomId = try await resolveRoomIdOrAlias(roomIdOrAlias)
+        let (roomId, servers) = try await resolveRoomIdOrAliasWithServers(roomIdOrAlias)
         return MembershipChange(roomId: roomId,
-                                eventId: try await join(requester, roomId: roomId, reason: reason, via: via))
+                                eventId: try await join(requester, roomId: roomId, reason: reason, via: via + servers))
     }
 
     /// `POST /rooms/{roomId}/join`. A room this server is not in (or no longer has a member in) is joined
@@ -77,8 +77,8 @@ extension RoomService {
     public func knock(_ requester: Requester, roomIdOrAlias: String, reason: String?, via: [String] = [])
         async throws -> MembershipChange
     {
-        let roomId = try await resolveRoomIdOrAlias(roomIdOrAlias)
-        let servers = try await remoteServers(roomId, requester, via: via)
+        let (roomId, aliasServers) = try await resolveRoomIdOrAliasWithServers(roomIdOrAlias)
+        let servers = try await remoteServers(roomId, requester, via: via + aliasServers)
         if let remote, !servers.isEmpty, try await !isResident(roomId) {
             if requester.isGuest { throw MatrixError.guestAccessForbidden() }
             let eventId = try await remote.knock(
@@ -385,6 +385,14 @@ extension RoomService {
 
     /// The room an ID or alias names. Aliases are looked up in this server's table; another server's
     /// alias needs a directory query over federation, which comes later: until then it is not found.
+    /// A room ID as it is, or an alias resolved (over federation for other servers' aliases) with the
+    /// servers its directory names.
+    func resolveRoomIdOrAliasWithServers(_ text: String) async throws -> (String, [String]) {
+        guard text.hasPrefix("#") else { return (try await resolveRoomIdOrAlias(text), []) }
+        let resolved = try await resolveAlias(text)
+        return (resolved.roomId, resolved.servers)
+    }
+
     func resolveRoomIdOrAlias(_ text: String) async throws -> String {
         if text.hasPrefix("!") { return text }
         guard text.hasPrefix("#") else {
