@@ -17,9 +17,12 @@ public enum PaginationToken: Sendable, Hashable, CustomStringConvertible {
         switch kind {
         case "t":
             let parts = body.split(separator: "_", omittingEmptySubsequences: false)
-            guard parts.count == 2, let depth = Self.number(parts[0]), let stream = Self.number(parts[1]) else {
+            // Backfilled history has negative stream positions (it comes before everything we saw live).
+            let streamText = parts.count == 2 && parts[1].hasPrefix("-") ? parts[1].dropFirst() : parts.last ?? ""
+            guard parts.count == 2, let depth = Self.number(parts[0]), let magnitude = Self.number(streamText) else {
                 throw invalid
             }
+            let stream = parts[1].hasPrefix("-") ? -magnitude : magnitude
             self = .topological(TimelinePosition(depth: depth, stream: stream))
         case "s":
             guard let stream = Self.number(body) else { throw invalid }

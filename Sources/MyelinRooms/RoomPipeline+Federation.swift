@@ -18,6 +18,11 @@ extension RoomPipeline {
         }
     }
 
+    /// The version of a room we know.
+    public func roomVersion(_ roomId: String) async throws -> String? {
+        try await store.room(id: roomId)?.version
+    }
+
     /// Checks and stores an event outside the timeline (an outlier): format, signatures, content hash and
     /// authorisation against its own auth events, which must be stored already. The room must exist.
     /// Events that fail authorisation are stored as rejected so that events citing them fail too.
@@ -227,6 +232,39 @@ extension RoomPipeline {
 
     private func storeOutlier(_ pdu: PDU, room: RoomRecord) async throws -> ReceiveOutcome {
         if try await store.event(id: pdu.eventId) != nil { return .alreadyKnown(eventId: pdu.eventId) }
+        if case .reject(let reason) = try await checkAgainstAuthEvents(pdu, room: room) {
+            try await persist(pdu, room: room, status: .rejected, rejection: reason, stateBefore: nil,
+                              currentState: .unchanged)
+            return .rejected(eventId: pdu.eventId, reason: reason)
+        }
+        try await persist(pdu, room: room, status: .outlier, stateBefore: nil, currentState: .unchanged)
+        return .alreadyKnown(eventId: pdu.eventId)
+    }
+
+    /// History from `/backfill`: checked like an outlier (signatures, hash, its own auth events), then kept
+    /// as accepted history before everything else here. Its state is taken to be the state at the start of
+    /// what we held: the server cannot know the state at each old event without fetching it, and for
+    /// history visibility that state is what matters (Synapse fetches it; noted as a simplification).
+    public func receiveBackfilled(_ json: JSONObject, roomVersion: RoomVersion) async throws -> ReceiveOutcome {
+        let pdu = try await checkedRemotePDU(json, roomVersion: roomVersion)
+        guard let roomId = pdu.resolvedRoomId else { throw ReceiveError.invalidEvent("no room ID") }
+        return try await queue.run(roomId) { [self] in
+            guard let room = try await store.room(id: roomId) else { throw ReceiveError.unknownRoom(roomId) }
+            if try await store.event(id: pdu.eventId) != nil { return .alreadyKnown(eventId: pdu.eventId) }
+            if case .reject(let reason) = try await checkAgainstAuthEvents(pdu, room: room) {
+                try await persist(pdu, room: room, status: .rejected, rejection: reason, stateBefore: nil,
+                                  currentState: .unchanged)
+                return .rejected(eventId: pdu.eventId, reason: reason)
+            }
+            let edge = try await store.historyEdge(roomNid: room.nid, count: 1)
+            let persisted = try await persist(pdu, room: room, status: .accepted, stateBefore: edge.stateBefore,
+                                              currentState: .unchanged, backfilled: true)
+            return .accepted(eventId: pdu.eventId, streamPos: persisted.streamPos ?? 0)
+        }
+    }
+
+    /// The authorisation rules against the event's own auth events, which must be stored.
+    private func checkAgainstAuthEvents(_ pdu: PDU, room: RoomRecord) async throws -> AuthDecision {
         let loader = loader(pdu.roomVersion)
         let authStored = try await store.events(ids: pdu.authEvents)
         let missing = pdu.authEvents.filter { authStored[$0] == nil }
@@ -243,16 +281,10 @@ extension RoomPipeline {
             authState[StateTuple(type: "m.room.create", stateKey: "")] =
                 try await loader.event("$" + room.roomId.dropFirst())
         }
-        var decision = AuthRules.checkAuthEventsSelection(
+        let decision = AuthRules.checkAuthEventsSelection(
             pdu, authEvents: authEvents, isRejected: { rejectedAuth.contains($0.eventId) })
-        if decision == .allow { decision = AuthRules.check(pdu, state: { authState[$0] }) }
-        if case .reject(let reason) = decision {
-            try await persist(pdu, room: room, status: .rejected, rejection: reason, stateBefore: nil,
-                              currentState: .unchanged)
-            return .rejected(eventId: pdu.eventId, reason: reason)
-        }
-        try await persist(pdu, room: room, status: .outlier, stateBefore: nil, currentState: .unchanged)
-        return .alreadyKnown(eventId: pdu.eventId)
+        if decision != .allow { return decision }
+        return AuthRules.check(pdu, state: { authState[$0] })
     }
 
     /// Events ordered so each comes after the auth events it cites that are in the set (Kahn's algorithm;

@@ -420,10 +420,10 @@ public final class RoomPipeline: Sendable {
     @discardableResult
     func persist(_ pdu: PDU, room: RoomRecord, status: EventStatus, rejection: String? = nil,
                          stateBefore: Int64?, currentState: CurrentStateWrite,
-                         transaction: TransactionKey? = nil) async throws -> PersistedEvent {
+                         transaction: TransactionKey? = nil, backfilled: Bool = false) async throws -> PersistedEvent {
         let bytes = CanonicalJSON.encodeLenient(.object(pdu.json))
         let relation = pdu.content["m.relates_to"]?.objectValue
-        let write = EventWrite(
+        var write = EventWrite(
             roomNid: room.nid, eventId: pdu.eventId, type: pdu.type, stateKey: pdu.stateKey, sender: pdu.sender,
             depth: pdu.depth, originServerTs: pdu.originServerTs, receivedTs: nowMs(), json: bytes,
             prevEvents: pdu.prevEvents, authEvents: pdu.authEvents, status: status, rejection: rejection,
@@ -431,9 +431,11 @@ public final class RoomPipeline: Sendable {
             redacts: pdu.type == "m.room.redaction" ? try await applicableRedaction(pdu, stateBefore: stateBefore) : nil,
             relatesTo: relation?["event_id"]?.stringValue, relType: relation?["rel_type"]?.stringValue,
             transaction: transaction, currentState: currentState)
+        write.backfilled = backfilled
         let persisted = try await store.persist(write)
         await cache.put(pdu, jsonBytes: bytes.count)
-        if status == .accepted, let streamPos = persisted.streamPos, let roomId = pdu.resolvedRoomId {
+        // History is not news: only events past everything seen are announced.
+        if status == .accepted, !backfilled, let streamPos = persisted.streamPos, let roomId = pdu.resolvedRoomId {
             await announcements.announce(RoomAnnouncement(roomId: roomId, event: pdu, streamPos: streamPos))
         }
         return persisted

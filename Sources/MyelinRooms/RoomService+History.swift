@@ -35,13 +35,22 @@ extension RoomService {
             case .forward: to = min(to ?? leave, leave)
             }
         }
-        let page = try await TimelineScan.collect(
-            limit: request.limit, from: from, direction: request.direction,
-            fetch: { [to] cursor, count in
-                try await store.timeline(roomNid: room.nid, from: cursor, direction: request.direction, to: to,
-                                         limit: count)
-            },
-            keep: { try await keep($0, room: room, filter: request.filter, visibility: visibility) })
+        let scan = { [from, to] () async throws -> ScannedPage in
+            try await TimelineScan.collect(
+                limit: request.limit, from: from, direction: request.direction,
+                fetch: { cursor, count in
+                    try await self.store.timeline(roomNid: room.nid, from: cursor, direction: request.direction, to: to,
+                                                  limit: count)
+                },
+                keep: { try await self.keep($0, room: room, filter: request.filter, visibility: visibility) })
+        }
+        var page = try await scan()
+        // At the start of what we hold of a room joined over federation: ask its servers for earlier history.
+        if request.direction == .backward, page.exhausted, page.events.count < request.limit,
+            try await backfill(room, limit: request.limit - page.events.count)
+        {
+            page = try await scan()
+        }
         let chunk = try await serve(page.events, room: room, viewer: requester, visibility: visibility)
         var state: [JSONObject]? = nil
         if request.filter?.lazyLoadMembers == true, let first = page.events.first, let snapshot = first.stateAfter {
@@ -50,6 +59,29 @@ extension RoomService {
         }
         return MessagesPage(chunk: chunk, start: start, end: page.exhausted ? nil : PaginationToken.at(page.cursor),
                             state: state)
+    }
+
+    /// Fetches history from before the first event we hold from the room's other servers; true when any
+    /// arrived. Nothing to do in rooms that begin here (the create event is ours) or that no other server
+    /// is in.
+    func backfill(_ room: RoomRecord, limit: Int) async throws -> Bool {
+        guard let remote else { return false }
+        let edge = try await store.historyEdge(roomNid: room.nid, count: 1)
+        guard let first = edge.events.first, first.type != "m.room.create" else { return false }
+        var servers: [String] = []
+        for member in try await store.members(roomNid: room.nid, membership: Membership.join.rawValue).keys {
+            if let server = matrixIDDomainOf(member), server != serverName, !servers.contains(server) {
+                servers.append(server)
+            }
+        }
+        guard !servers.isEmpty else { return false }
+        do {
+            return try await remote.backfill(roomId: room.roomId, from: [first.eventId], limit: min(max(limit, 10), 100),
+                                             servers: servers) > 0
+        } catch {
+            logger.info("backfill failed", metadata: ["room": "\(room.roomId)", "error": "\(error)"])
+            return false
+        }
     }
 
     /// `GET /rooms/{roomId}/context/{eventId}`: `limit` is split between the events before (the lesser

@@ -14,12 +14,12 @@ public final class RoomService: Sendable {
     /// Profiles for the member events this service builds; nil leaves them without.
     let profiles: (any MemberProfileLookup)?
     /// Joins to rooms hosted elsewhere; nil without federation.
-    let remote: (any RemoteMembership)?
+    let remote: (any RemoteRooms)?
     let nowMs: @Sendable () -> Int64
     let logger: Logger
 
     public init(pipeline: RoomPipeline, store: RoomEventStore, settings: RoomSettings = .init(),
-                profiles: (any MemberProfileLookup)? = nil, remote: (any RemoteMembership)? = nil, logger: Logger) {
+                profiles: (any MemberProfileLookup)? = nil, remote: (any RemoteRooms)? = nil, logger: Logger) {
         self.pipeline = pipeline
         self.profiles = profiles
         self.remote = remote

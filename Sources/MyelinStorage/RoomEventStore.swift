@@ -294,7 +294,9 @@ public struct RoomEventStore: Sendable {
             }
         }
         var streamPos: Int64? = nil
-        if write.status == .accepted {
+        if write.status == .accepted, write.backfilled {
+            streamPos = min(try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(stream_pos) FROM events")) ?? 0, 0) - 1
+        } else if write.status == .accepted {
             streamPos = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(stream_pos) FROM events")) ?? 0) + 1
         }
         try db.execute(

@@ -106,6 +106,9 @@ public struct EventWrite: Sendable {
     public var relType: String?
     public var transaction: TransactionKey?
     public var currentState: CurrentStateWrite
+    /// History fetched from other servers (`/backfill`): accepted, but given a stream position below every
+    /// other so it orders before what we saw live and never shows up as new in sync.
+    public var backfilled = false
 
     public init(roomNid: Int64, eventId: String, type: String, stateKey: String?, sender: String, depth: Int64,
                 originServerTs: Int64, receivedTs: Int64, json: [UInt8], prevEvents: [String], authEvents: [String],

@@ -6,7 +6,7 @@ import MyelinRooms
 /// Rooms", "Knocking on rooms"): `make_*` gives a template, we fill in and sign it, `send_*` delivers
 /// it. A join brings back the room's state and auth chain, which the pipeline checks and stores before
 /// the join becomes the room's forward extremity here.
-public struct FederatedMembership: RemoteMembership {
+public struct FederatedRooms: RemoteRooms {
     let pipeline: RoomPipeline
     let transport: any FederationTransport
     let serverName: ServerName
@@ -158,7 +158,7 @@ public struct FederatedMembership: RemoteMembership {
     }
 }
 
-extension FederatedMembership {
+extension FederatedRooms {
     /// `PUT /v2/invite/{roomId}/{eventId}` to the invitee's server; its answer must be the same event with
     /// that server's valid signature added.
     public func countersignInvite(_ event: PDU, strippedState: [JSONObject]) async throws -> PDU {
@@ -188,7 +188,7 @@ extension FederatedMembership {
     }
 }
 
-extension FederatedMembership {
+extension FederatedRooms {
     /// `GET /query/directory?room_alias=` to the alias's server.
     public func resolveAlias(_ alias: String) async throws -> ResolvedAlias {
         guard let server = FederationSender.domain(of: alias) else { throw MatrixError.invalidParam("Bad alias \(alias)") }
@@ -204,6 +204,64 @@ extension FederatedMembership {
             (try? ServerName(parsing: $0)) != nil
         }
         return ResolvedAlias(roomId: roomId, servers: Array(servers.prefix(20)))
+    }
+}
+
+extension FederatedRooms {
+    /// `GET /backfill/{roomId}?v=...&limit=` from the first server that answers; each event is checked
+    /// (fetching its auth chain from that server when needed) and kept as history.
+    public func backfill(roomId: String, from eventIds: [String], limit: Int, servers: [String]) async throws -> Int {
+        guard let versionName = try await pipeline.roomVersion(roomId), let version = RoomVersion.named(versionName)
+        else { return 0 }
+        var lastError: (any Error)? = nil
+        for server in servers.prefix(3) {
+            do {
+                let answer = try await transport.json(FederationRequest(
+                    .GET, destination: server, path: "/_matrix/federation/v1/backfill/\(PathEncoding.segment(roomId))",
+                    query: eventIds.map { ("v", $0) } + [("limit", String(limit))],
+                    timeoutSeconds: 60, maxResponseBytes: 16 * 1024 * 1024))
+                // A server may send more than asked: only `limit` are looked at, newest first as sent.
+                var events: [PDU] = []
+                for json in (answer["pdus"]?.arrayValue ?? []).prefix(limit).compactMap(\.objectValue) {
+                    if let pdu = try? PDU(json: json, roomVersion: version), pdu.resolvedRoomId == roomId {
+                        events.append(pdu)
+                    }
+                }
+                var added = 0
+                for pdu in events.sorted(by: { $0.depth < $1.depth }) {
+                    if case .accepted = try await backfillOne(pdu, roomId: roomId, version: version, from: server) {
+                        added += 1
+                    }
+                }
+                return added
+            } catch {
+                lastError = error
+            }
+        }
+        if let lastError { throw lastError }
+        return 0
+    }
+
+    private func backfillOne(_ pdu: PDU, roomId: String, version: RoomVersion, from server: String) async throws
+        -> ReceiveOutcome?
+    {
+        do {
+            return try await pipeline.receiveBackfilled(pdu.json, roomVersion: version)
+        } catch ReceiveError.missingAuthEvents {
+            let answer = try await transport.json(FederationRequest(
+                .GET, destination: server,
+                path: "/_matrix/federation/v1/event_auth/\(PathEncoding.segment(roomId))/\(PathEncoding.segment(pdu.eventId))",
+                timeoutSeconds: 60, maxResponseBytes: 16 * 1024 * 1024))
+            let chain = (answer["auth_chain"]?.arrayValue ?? []).compactMap(\.objectValue)
+                .compactMap { try? PDU(json: $0, roomVersion: version) }
+            for event in RoomPipeline.authOrdered(Array(chain.prefix(1000))) {
+                _ = try? await pipeline.receiveOutlier(event.json, roomVersion: version)
+            }
+            return try? await pipeline.receiveBackfilled(pdu.json, roomVersion: version)
+        } catch {
+            logger.info("backfilled event refused", metadata: ["event": "\(pdu.eventId)", "error": "\(error)"])
+            return nil
+        }
     }
 }
 
