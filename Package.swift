@@ -25,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "CMbedTLS", providers: [.apt(["libmbedtls-dev"])]),
         .systemLibrary(name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
+        // SRV lookups for federation server discovery (libc6-dev; getaddrinfo has no SRV).
+        .systemLibrary(name: "CResolv"),
 
         .target(name: "MatrixCore", dependencies: ["CSodium"]),
         .target(name: "MyelinStorage", dependencies: [
@@ -89,8 +91,9 @@ let package = Package(
         ]),
         // Federation: server keys, discovery, X-Matrix, transactions in and out, missing events, remote joins.
         .target(name: "MyelinFederation", dependencies: [
-            "MatrixCore", "MyelinStorage", "MyelinRooms", "MyelinHTTPClient",
+            "MatrixCore", "MyelinStorage", "MyelinRooms", "MyelinHTTPClient", "CResolv",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -146,6 +149,7 @@ let package = Package(
         // Federation parts that need no running homeserver (discovery, keys, signing, queues).
         .testTarget(name: "MyelinFederationTests", dependencies: [
             "MyelinFederation", "MatrixCore", "MyelinStorage", "MyelinHTTPClient", "MyelinTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "MyelinHTTPClientTests", dependencies: [

@@ -4,9 +4,10 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// Opens new connections: resolves the host, keeps only addresses the guard permits, connects to one
-/// of those exact addresses (never resolving the name again, so DNS cannot swap in a refused address
-/// between check and use), and completes the TLS handshake against the host name or IP literal.
+/// Opens new connections: resolves the connect host (the URL's, or the request's `connectTo`), keeps
+/// only addresses the guard permits, connects to one of those exact addresses (never resolving the
+/// name again, so DNS cannot swap in a refused address between check and use), and completes the TLS
+/// handshake against the URL's host name or IP literal.
 struct ConnectionFactory: Sendable {
     let group: any EventLoopGroup
     let resolver: HostResolver
@@ -18,7 +19,7 @@ struct ConnectionFactory: Sendable {
 
     func open(_ target: RequestTarget, deadline: NIODeadline) async throws -> HTTPConnection {
         let addresses = try await permittedAddresses(target, deadline: deadline)
-        var lastError = HTTPClientError.dnsFailure(host: target.host, reason: "no usable address")
+        var lastError = HTTPClientError.dnsFailure(host: target.route.host, reason: "no usable address")
         // Addresses in resolver order, one at a time: a host whose IPv6 is unreachable still works.
         for address in addresses {
             guard NIODeadline.now() < deadline else { throw HTTPClientError.totalTimeout }
@@ -40,7 +41,7 @@ struct ConnectionFactory: Sendable {
 
     private func permittedAddresses(_ target: RequestTarget, deadline: NIODeadline) async throws -> [SocketAddress] {
         let candidates: [SocketAddress]
-        if let literal = target.ipAddress, let address = literal.socketAddress(port: target.port) {
+        if let literal = target.route.ipAddress, let address = literal.socketAddress(port: target.route.port) {
             candidates = [address]
         } else {
             candidates = try await resolve(target, deadline: deadline)
@@ -49,8 +50,8 @@ struct ConnectionFactory: Sendable {
         guard !permitted.isEmpty else {
             let refused = candidates.first.flatMap { IPAddress($0) }.map { "\($0)" } ?? "?"
             logger.notice("outbound request refused: non-public address",
-                          metadata: ["host": "\(target.host)", "address": "\(refused)"])
-            throw HTTPClientError.addressRefused(address: refused, host: target.host)
+                          metadata: ["host": "\(target.route.host)", "address": "\(refused)"])
+            throw HTTPClientError.addressRefused(address: refused, host: target.route.host)
         }
         return permitted
     }
@@ -59,7 +60,7 @@ struct ConnectionFactory: Sendable {
     private func resolve(_ target: RequestTarget, deadline: NIODeadline) async throws -> [SocketAddress] {
         let eventLoop = group.next()
         let promise = eventLoop.makePromise(of: [SocketAddress].self)
-        resolver.resolve(host: target.host, port: target.port, on: eventLoop).cascade(to: promise)
+        resolver.resolve(host: target.route.host, port: target.route.port, on: eventLoop).cascade(to: promise)
         let timer = eventLoop.scheduleTask(deadline: deadline) { promise.fail(HTTPClientError.totalTimeout) }
         defer { timer.cancel() }
         do {
@@ -67,7 +68,7 @@ struct ConnectionFactory: Sendable {
         } catch let error as HTTPClientError {
             throw error
         } catch {
-            throw HTTPClientError.dnsFailure(host: target.host, reason: "\(error)")
+            throw HTTPClientError.dnsFailure(host: target.route.host, reason: "\(error)")
         }
     }
 

@@ -71,7 +71,7 @@ public final class HTTPClient: Sendable {
         var request = original
         var redirects = 0
         while true {
-            let target = try RequestTarget(request.url)
+            let target = try RequestTarget(request.url, connectTo: request.connectTo)
             let response = try await exchange(request, target: target, deadline: deadline, send: send)
             let code = response.status.code
             guard [301, 302, 303, 307, 308].contains(code), let location = response.headers.first(name: "location")
@@ -80,10 +80,10 @@ public final class HTTPClient: Sendable {
             }
             // An unread redirect body is dropped here; for a stream that closes its connection.
             let next = target.resolving(location: location)
-            guard configuration.followRedirects else { throw HTTPClientError.redirectRefused(location: next) }
-            guard redirects < configuration.maxRedirects else {
-                throw HTTPClientError.tooManyRedirects(limit: configuration.maxRedirects)
-            }
+            let follows = original.maxRedirects.map { $0 > 0 } ?? configuration.followRedirects
+            let limit = original.maxRedirects ?? configuration.maxRedirects
+            guard follows else { throw HTTPClientError.redirectRefused(location: next) }
+            guard redirects < limit else { throw HTTPClientError.tooManyRedirects(limit: limit) }
             let nextTarget = try RequestTarget(next)
             guard !(target.scheme == .https && nextTarget.scheme == .http) else {
                 throw HTTPClientError.redirectRefused(location: next)
@@ -94,7 +94,12 @@ public final class HTTPClient: Sendable {
                 request.method = .GET
                 request.body = nil
             }
-            if Destination(nextTarget) != Destination(target) { request.headers.remove(name: "authorization") }
+            if nextTarget.scheme != target.scheme || nextTarget.host != target.host || nextTarget.port != target.port {
+                // Credentials and the route override belong to the old origin, not to wherever it points.
+                request.headers.remove(name: "authorization")
+                request.connectTo = nil
+                request.hostHeader = nil
+            }
         }
     }
 
@@ -128,13 +133,13 @@ public final class HTTPClient: Sendable {
 
     private func requestHead(_ request: HTTPClientRequest, target: RequestTarget) throws -> HTTPRequestHead {
         var headers = request.headers
+        headers.replaceOrAdd(name: "Host", value: request.hostHeader ?? target.hostHeader)
         for (name, value) in headers {
             let bad = { (text: String) in text.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0 } }
             guard !bad(name), !bad(value), !name.isEmpty else {
                 throw HTTPClientError.invalidRequest("header \(name) contains a line break or NUL")
             }
         }
-        headers.replaceOrAdd(name: "Host", value: target.hostHeader)
         headers.remove(name: "Transfer-Encoding")
         if let body = request.body {
             headers.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes))

@@ -20,7 +20,8 @@ public struct HTTPClientConfiguration: Sendable {
         }
     }
 
-    /// Open connections (busy plus idle) per scheme, host and port; further requests wait for one.
+    /// Open connections (busy plus idle) per scheme, URL host and connect host and port; further
+    /// requests wait for one.
     public var maxConnectionsPerDestination = 4
     /// TCP connect plus TLS handshake, per address tried.
     public var connectTimeout: TimeAmount = .seconds(10)

@@ -45,18 +45,24 @@ final class HTTPConnection: Sendable {
     }
 }
 
-/// Where pooled connections go: connections are shared only between requests to the same scheme,
-/// host name and port.
+/// Where pooled connections go: connections are shared only between requests with the same scheme,
+/// URL host (the TLS name) and connect host and port, so two routes to one name, or one address
+/// reached under two names, never share a connection.
 struct Destination: Hashable, Sendable, CustomStringConvertible {
     let scheme: RequestTarget.Scheme
     let host: String
-    let port: Int
+    let connectHost: String
+    let connectPort: Int
 
     init(_ target: RequestTarget) {
         scheme = target.scheme
         host = target.host
-        port = target.port
+        connectHost = target.route.host
+        connectPort = target.route.port
     }
 
-    var description: String { "\(scheme.rawValue)://\(host):\(port)" }
+    var description: String {
+        let connect = connectHost.contains(":") ? "[\(connectHost)]:\(connectPort)" : "\(connectHost):\(connectPort)"
+        return connectHost == host ? "\(scheme.rawValue)://\(connect)" : "\(scheme.rawValue)://\(host) via \(connect)"
+    }
 }

@@ -2,6 +2,16 @@
 /// no user info, no IPv6 zone, no bytes outside printable ASCII in the path (they would let a caller
 /// smuggle a second request line or header).
 struct RequestTarget: Sendable, Hashable {
+    /// Where the TCP connection goes: the URL's host and port, or the request's `connectTo` override.
+    /// TLS (SNI, certificate check) always uses the URL's host, never this.
+    struct Route: Sendable, Hashable {
+        /// Lowercased, without brackets or a trailing dot.
+        let host: String
+        /// Set when `host` is an IP literal: then no DNS lookup.
+        let ipAddress: IPAddress?
+        let port: Int
+    }
+
     enum Scheme: String, Sendable {
         case http
         case https
@@ -17,8 +27,9 @@ struct RequestTarget: Sendable, Hashable {
     let port: Int
     /// Path and query, never empty.
     let pathAndQuery: String
+    let route: Route
 
-    init(_ url: String) throws(HTTPClientError) {
+    init(_ url: String, connectTo endpoint: HTTPClientEndpoint? = nil) throws(HTTPClientError) {
         guard let colon = url.firstIndex(of: ":"), url[colon...].hasPrefix("://") else {
             throw .invalidURL("\(url) is not an absolute URL")
         }
@@ -32,7 +43,7 @@ struct RequestTarget: Sendable, Hashable {
         if let fragment = path.firstIndex(of: "#") { path = path[..<fragment] }
         guard !authority.contains("@") else { throw .invalidURL("\(url): user info is not supported") }
 
-        var hostPart: Substring
+        let hostPart: Substring
         var portPart: Substring?
         if authority.hasPrefix("[") {
             guard let close = authority.firstIndex(of: "]") else { throw .invalidURL("\(url): unclosed [") }
@@ -51,18 +62,7 @@ struct RequestTarget: Sendable, Hashable {
             hostPart = pieces[0]
             if pieces.count == 2 { portPart = pieces[1] }
         }
-        if hostPart.hasSuffix(".") { hostPart = hostPart.dropLast() }
-        guard !hostPart.isEmpty else { throw .invalidURL("\(url) has no host") }
-        let host = hostPart.lowercased()
-        let ipAddress = IPAddress(host)
-        if ipAddress == nil {
-            let allowed = host.utf8.allSatisfy { byte in
-                (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) ||
-                    (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) ||
-                    byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
-            }
-            guard allowed else { throw .invalidURL("\(url): \(host) is not a valid host name") }
-        }
+        let (host, ipAddress) = try Self.normalizedHost(hostPart, in: url)
 
         var port = scheme.defaultPort
         if let portPart {
@@ -80,6 +80,38 @@ struct RequestTarget: Sendable, Hashable {
         self.ipAddress = ipAddress
         self.port = port
         self.pathAndQuery = path.isEmpty ? "/" : (path.hasPrefix("?") ? "/" + path : String(path))
+        if let endpoint {
+            route = try Self.connectRoute(endpoint)
+        } else {
+            route = Route(host: host, ipAddress: ipAddress, port: port)
+        }
+    }
+
+    /// A connect override checked as strictly as a URL's host and port.
+    private static func connectRoute(_ endpoint: HTTPClientEndpoint) throws(HTTPClientError) -> Route {
+        var text = Substring(endpoint.host)
+        if text.hasPrefix("[") && text.hasSuffix("]") { text = text.dropFirst().dropLast() }
+        let (host, ipAddress) = try normalizedHost(text, in: "connectTo \(endpoint)")
+        guard (1...65535).contains(endpoint.port) else { throw .invalidURL("connectTo \(endpoint): bad port") }
+        return Route(host: host, ipAddress: ipAddress, port: endpoint.port)
+    }
+
+    /// Lowercased, without a trailing dot, and either an IP literal or letters, digits, '-', '.', '_'.
+    private static func normalizedHost(_ text: Substring, in context: String) throws(HTTPClientError)
+        -> (String, IPAddress?)
+    {
+        var text = text
+        if text.hasSuffix(".") { text = text.dropLast() }
+        guard !text.isEmpty else { throw .invalidURL("\(context) has no host") }
+        let host = text.lowercased()
+        if let ipAddress = IPAddress(host) { return (host, ipAddress) }
+        let allowed = host.utf8.allSatisfy { byte in
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) ||
+                (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) ||
+                byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
+        }
+        guard allowed else { throw .invalidURL("\(context): \(host) is not a valid host name") }
+        return (host, nil)
     }
 
     /// The `Host` header: the port only when it is not the scheme's default; IPv6 in brackets.

@@ -11,6 +11,7 @@ test process). Endpoints:
   /close                      200 with Connection: close, then closes
   /drop                       200 "dropped" (keep-alive headers), then closes without a word
   /stats                      JSON: connections accepted, open now, most open at once, bytes of /big sent
+  /whoami                     JSON: this server's port and the Host header it received
   /echo (POST)                the request body back
 With --blackhole it instead listens with a full accept queue and never accepts, so connects hang.
 """
@@ -108,6 +109,9 @@ class Handler(BaseHTTPRequestHandler):
         elif url.path == "/close":
             self.close_connection = True
             self.reply(200, b"closing", [("Connection", "close")])
+        elif url.path == "/whoami":
+            body = json.dumps({"port": self.server.server_address[1], "host": self.headers.get("Host")}).encode()
+            self.reply(200, body, [("Content-Type", "application/json")])
         elif url.path == "/stats":
             with stats_lock:
                 body = json.dumps(stats).encode()
