@@ -51,13 +51,9 @@ public final class FederationClient: FederationTransport {
             }
         }
         headers.add(name: "User-Agent", value: "Myelin")
-        var outbound = HTTPClientRequest(
-            method: HTTPMethod(rawValue: request.method.rawValue), url: Self.url(resolved, uri: uri),
-            headers: headers, body: body,
-            timeout: request.timeoutSeconds.map { .seconds(Int64($0)) },
-            maxResponseBodyBytes: request.maxResponseBytes)
-        outbound.connectTo = HTTPClientEndpoint(host: resolved.connectHost, port: resolved.port)
-        outbound.hostHeader = resolved.hostHeader
+        let outbound = resolved.request(
+            HTTPMethod(rawValue: request.method.rawValue), pathAndQuery: uri, headers: headers, body: body,
+            timeout: request.timeoutSeconds.map { .seconds(Int64($0)) }, maxResponseBodyBytes: request.maxResponseBytes)
         do {
             let response = try await http.execute(outbound)
             return FederationResponse(status: Int(response.status.code), body: Array(response.body.readableBytesView))
@@ -67,11 +63,5 @@ public final class FederationClient: FederationTransport {
             ])
             throw FederationError.unreachable(request.destination, error.description)
         }
-    }
-
-    /// `https://<TLS name>:<port><uri>`; the TLS name is what the certificate must match.
-    static func url(_ resolved: ResolvedServer, uri: String) -> String {
-        let host = resolved.tlsName.contains(":") ? "[\(resolved.tlsName)]" : resolved.tlsName
-        return "https://\(host):\(resolved.port)\(uri)"
     }
 }
