@@ -217,12 +217,14 @@ public final class RoomPipeline: Sendable {
     }
 
     private func verifySignatures(_ pdu: PDU) async throws {
+        // Room versions 1 to 4 ignore keys' validity periods (the spec, and Synapse passes 0 too).
+        let validAtMs = pdu.roomVersion.enforceKeyValidity ? pdu.originServerTs : 0
         for server in EventSigning.requiredSigners(pdu.json, roomVersion: pdu.roomVersion) {
             let keyIds = JSONSigning.signingKeyIds(in: pdu.json, by: server).filter { $0.hasPrefix("ed25519:") }
             var verified = false
             var problems: [String] = []
             for keyId in keyIds {
-                guard let key = try await keys.verifyKey(server: server, keyId: keyId, validAtMs: pdu.originServerTs)
+                guard let key = try await keys.verifyKey(server: server, keyId: keyId, validAtMs: validAtMs)
                 else { problems.append("\(server) key \(keyId) is unknown"); continue }
                 do {
                     try EventSigning.verify(pdu.json, roomVersion: pdu.roomVersion, signedBy: server, with: key)
