@@ -2,6 +2,7 @@ import MyelinAccounts
 import MyelinKeyBackup
 import MyelinE2EE
 import MyelinEphemeral
+import MyelinFederation
 import MyelinMedia
 import MyelinProfiles
 import MyelinRooms
@@ -35,13 +36,18 @@ public struct MatrixServices: Sendable {
     public let ephemeral: EphemeralServices
     /// Nil when URL previews are off (the default): the preview routes are then absent.
     public let urlPreview: URLPreviewService?
+    /// Server keys, the notary and the federation version endpoint; nil when federation is off (its routes
+    /// are then absent).
+    public let federation: FederationServices?
 
     public init(settings: HTTPSettings, accounts: AccountsContext, e2eeKeys: E2EEKeyStore, toDevice: ToDeviceStore,
                 media: MediaService,
                 keyBackup: KeyBackupService, rooms: RoomService, sync: SyncService, profiles: ProfileService,
                 userDirectory: UserDirectoryService, ephemeral: EphemeralServices,
-                urlPreview: URLPreviewService? = nil, remoteKeys: (any RemoteKeyQuerier)? = nil) {
+                urlPreview: URLPreviewService? = nil, remoteKeys: (any RemoteKeyQuerier)? = nil,
+                federation: FederationServices? = nil) {
         self.settings = settings
+        self.federation = federation
         self.media = media
         self.keyBackup = keyBackup
         self.urlPreview = urlPreview
@@ -99,6 +105,7 @@ public struct MatrixServices: Sendable {
         table.add(ReceiptRoutes(services: self).routes)
         table.add(PresenceRoutes(services: self).routes)
         if let preview = urlPreview { table.add(URLPreviewRoutes(preview: preview).routes) }
+        if let federation { table.add(ServerKeyRoutes(federation: federation).routes) }
         return table
     }
 }

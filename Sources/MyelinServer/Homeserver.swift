@@ -4,6 +4,7 @@ import Logging
 import MatrixCore
 import MyelinAccounts
 import MyelinEphemeral
+import MyelinFederation
 import MyelinHTTP
 import MyelinHTTPClient
 import MyelinKeyBackup
@@ -29,9 +30,12 @@ public final class Homeserver: Sendable {
     /// Opens (and upgrades) the database and builds the services. `clock` and `passwordParameters` are
     /// for tests; production uses the system clock and the configured argon2id cost.
     /// `signingKey` is loaded (or created) from `config.resolvedSigningKeyPath` when not given.
+    /// `federation` replaces the settings derived from `config`; `federationTransport` is how other servers
+    /// are reached (none: every outbound federation request fails with `FederationError.disabled`).
     public static func open(config: MyelinConfig, logger: Logger, clock: WallClock = .system,
                             passwordParameters: PasswordHasher.Parameters? = nil,
-                            signingKey: SigningKey? = nil) async throws -> Homeserver {
+                            signingKey: SigningKey? = nil, federation: FederationSettings? = nil,
+                            federationTransport: (any FederationTransport)? = nil) async throws -> Homeserver {
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
         let key = try signingKey ?? SigningKeyFile.loadOrCreate(at: config.resolvedSigningKeyPath).key
         guard let serverName = try? ServerName(parsing: config.serverName) else {
@@ -63,10 +67,21 @@ public final class Homeserver: Sendable {
             let client = try HTTPClient(configuration: config.urlPreviewClientConfiguration, logger: logger)
             preview = URLPreviewService(client: client, media: media, nowMs: clock.nowMs)
         }
+        let federationSettings = federation ?? config.federationSettings
+        let federationServices: FederationServices
+        do {
+            federationServices = try FederationServices(
+                serverName: serverName, signingKey: key, settings: federationSettings, database: database,
+                transport: federationSettings.enabled
+                    ? federationTransport ?? DisabledFederationTransport()
+                    : DisabledFederationTransport(reason: "federation is turned off"),
+                softwareVersion: MyelinVersion.string, nowMs: clock.nowMs, logger: logger)
+        } catch {
+            throw HomeserverError("federation settings: \(error.description)")
+        }
         let roomStore = RoomEventStore(database: database)
         let pipeline = RoomPipeline(
-            store: roomStore, serverName: serverName, signingKey: key,
-            keys: StaticServerKeys([serverName.description: [VerifyKey(key)]]),
+            store: roomStore, serverName: serverName, signingKey: key, keys: federationServices.remoteKeys,
             cacheBytes: config.eventCacheBytes, nowMs: clock.nowMs, logger: logger)
         let profileStore = ProfileStore(database: database)
         let rooms = RoomService(pipeline: pipeline, store: roomStore, settings: config.roomSettings,
@@ -94,7 +109,8 @@ public final class Homeserver: Sendable {
                                         database: database, serverName: config.serverName,
                                         settings: UserDirectorySettings(searchAllUsers: config.userDirectorySearchAllUsers)),
                                       ephemeral: ephemeral,
-                                      urlPreview: preview)
+                                      urlPreview: preview,
+                                      federation: federationSettings.enabled ? federationServices : nil)
         return Homeserver(config: config, database: database, services: services, logger: logger)
     }
 
@@ -228,6 +244,14 @@ extension MyelinConfig {
         client.totalTimeout = .seconds(Int64(outboundTotalTimeoutS))
         client.maxResponseBodyBytes = outboundMaxResponseBytes
         return client
+    }
+
+    /// The `[federation]` settings. Not in the TOML file yet: the defaults, with the key cache drawn
+    /// from the memory budget (1/1024 of it, 256 KiB at the default budget).
+    var federationSettings: FederationSettings {
+        var settings = FederationSettings()
+        settings.keyCacheBytes = max(64 * 1024, memoryBudgetMB * 1024)
+        return settings
     }
 
     var ephemeralSettings: EphemeralSettings {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MatrixCore
 import MyelinAccounts
+import MyelinFederation
 import MyelinServer
 import Testing
 
@@ -27,7 +28,9 @@ final class TestServer: Sendable {
     static let password = "correct horse battery"
 
     /// `configure` adjusts the test defaults (open registration, no rate limits, cheap hashing).
-    static func start(_ configure: (inout MyelinConfig) -> Void = { _ in }) async throws -> TestServer {
+    /// `federation` and `federationTransport` replace the federation settings and the (disabled) transport.
+    static func start(federation: FederationSettings? = nil, federationTransport: (any FederationTransport)? = nil,
+                      _ configure: (inout MyelinConfig) -> Void = { _ in }) async throws -> TestServer {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("myelin-test-\(UUID().uuidString)").path
         var config = MyelinConfig()
         config.dataDir = dir
@@ -40,7 +43,8 @@ final class TestServer: Sendable {
         logger.logLevel = .warning
         let clock = ManualClock()
         let server = try await Homeserver.open(config: config, logger: logger, clock: clock.wallClock,
-                                               passwordParameters: .minimal)
+                                               passwordParameters: .minimal, federation: federation,
+                                               federationTransport: federationTransport)
         let running = try await RunningHomeserver.start(server)
         return TestServer(running: running, dataDir: dir, clock: clock)
     }
