@@ -164,8 +164,10 @@ let package = Package(
         .testTarget(name: "MyelinTests", dependencies: [
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinServer", "MyelinMedia", "MyelinE2EE",
             "MyelinRooms", "MyelinProfiles", "MyelinEphemeral", "MyelinPush", "MyelinFederation", "MyelinTestSupport",
+            "MyelinHTTPClient",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
     ],

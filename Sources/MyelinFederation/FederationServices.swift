@@ -7,6 +7,8 @@ import MyelinStorage
 /// background (the sender).
 public struct FederationServices: Sendable {
     public let settings: FederationSettings
+    /// Our keys, other servers' keys, the notary.
+    public let keys: ServerKeyServices
     public let transport: any FederationTransport
     public let verifier: InboundRequestVerifier
     public let sender: FederationSender
@@ -16,16 +18,17 @@ public struct FederationServices: Sendable {
     public let invites: InboundInvites
     public let store: FederationStore
 
-    public init(settings: FederationSettings, transport: any FederationTransport, keys: any ServerKeyLookup,
+    public init(settings: FederationSettings, transport: any FederationTransport, keys: ServerKeyServices,
                 rooms: RoomService, database: MyelinDatabase, signingKey: SigningKey,
                 isLocalUser: @escaping @Sendable (String) async -> Bool,
                 nowMs: @escaping @Sendable () -> Int64, logger: Logger) {
         let serverName = rooms.pipeline.serverName
         self.settings = settings
+        self.keys = keys
         self.transport = transport
         let store = FederationStore(database: database)
         self.store = store
-        verifier = InboundRequestVerifier(serverName: serverName.description, keys: keys, nowMs: nowMs)
+        verifier = InboundRequestVerifier(serverName: serverName.description, keys: keys.remoteKeys, nowMs: nowMs)
         let sender = FederationSender(store: store, transport: transport, serverName: serverName.description,
                                       settings: settings, nowMs: nowMs, logger: logger)
         self.sender = sender

@@ -22,6 +22,28 @@ public struct FederationSettings: Sendable {
     public var missingEventsTimeoutS = 60
     /// Bytes of remote server keys kept in memory (drawn from `memory_budget_mb`).
     public var keyCacheBytes = 256 * 1024
+    /// How long our published key document says it is valid (`valid_until_ts` = now + this). One day, as
+    /// Synapse's `key_refresh_interval`: other servers refetch about that often.
+    public var keyValidityMs: Int64 = 86_400_000
+    /// Signing keys we used to have, published under `old_verify_keys` so events they signed stay
+    /// verifiable (Synapse's `old_signing_keys`).
+    public var oldVerifyKeys: [OldVerifyKey] = []
 
     public init() {}
+}
+
+/// A retired signing key of ours, as `old_verify_keys` lists it.
+public struct OldVerifyKey: Sendable, Equatable {
+    /// `ed25519:<version>`.
+    public var keyId: String
+    /// The public key, unpadded base64.
+    public var publicKeyBase64: String
+    /// When we stopped signing with it (ms since the epoch).
+    public var expiredTs: Int64
+
+    public init(keyId: String, publicKeyBase64: String, expiredTs: Int64) {
+        self.keyId = keyId
+        self.publicKeyBase64 = publicKeyBase64
+        self.expiredTs = expiredTs
+    }
 }

@@ -104,7 +104,10 @@ public struct MatrixServices: Sendable {
         table.add(ReceiptRoutes(services: self).routes)
         table.add(PresenceRoutes(services: self).routes)
         if let preview = urlPreview { table.add(URLPreviewRoutes(preview: preview).routes) }
-        if let federation { table.add(FederationRoutes(federation: federation, rooms: rooms, profiles: profiles).routes) }
+        if let federation {
+            table.add(ServerKeyRoutes(federation: federation.keys).routes)
+            table.add(FederationRoutes(federation: federation, rooms: rooms, profiles: profiles).routes)
+        }
         return table
     }
 }

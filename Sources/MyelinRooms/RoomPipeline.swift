@@ -258,9 +258,11 @@ public final class RoomPipeline: Sendable {
     /// `ReceiveError.badSignature` otherwise.
     public func verifySignature(of pdu: PDU, by server: String) async throws {
         let keyIds = JSONSigning.signingKeyIds(in: pdu.json, by: server).filter { $0.hasPrefix("ed25519:") }
+        // Room versions 1 to 4 ignore keys' validity periods (the spec, and Synapse passes 0 too).
+        let validAtMs = pdu.roomVersion.enforceKeyValidity ? pdu.originServerTs : 0
         var problems: [String] = []
         for keyId in keyIds {
-            guard let key = try await keys.verifyKey(server: server, keyId: keyId, validAtMs: pdu.originServerTs)
+            guard let key = try await keys.verifyKey(server: server, keyId: keyId, validAtMs: validAtMs)
             else { problems.append("\(server) key \(keyId) is unknown"); continue }
             do {
                 try EventSigning.verify(pdu.json, roomVersion: pdu.roomVersion, signedBy: server, with: key)

@@ -3,8 +3,8 @@ import MatrixCore
 /// Where the pipeline finds the public keys that signed a remote event. Federation implements it by
 /// asking the origin server and notaries; tests and local-only setups use `StaticServerKeys`.
 public protocol ServerKeyLookup: Sendable {
-    /// The verify key `keyId` of `server`, valid at `validAtMs` (the event's `origin_server_ts`), or
-    /// nil when it cannot be found.
+    /// The verify key `keyId` of `server`, valid at `validAtMs` (the event's `origin_server_ts`; 0 for
+    /// room versions that ignore key validity, any known key then), or nil when it cannot be found.
     func verifyKey(server: String, keyId: String, validAtMs: Int64) async throws -> VerifyKey?
 }
 

@@ -89,8 +89,11 @@ enum ConfigSchema {
         ConfigKey(path, .choice(options)) { if case .string(let s) = $1 { apply(&$0, s) } }
     }
 
-    static func list(_ path: String, _ apply: @escaping @Sendable (inout MyelinConfig, [String]) -> Void) -> ConfigKey {
-        ConfigKey(path, .stringList) { if case .strings(let s) = $1 { apply(&$0, s) } }
+    static func list(_ path: String, validate: @escaping @Sendable ([String]) -> String? = { _ in nil },
+                     _ apply: @escaping @Sendable (inout MyelinConfig, [String]) -> Void) -> ConfigKey {
+        ConfigKey(path, .stringList, validate: { if case .strings(let s) = $0 { return validate(s) } else { return nil } }) {
+            if case .strings(let s) = $1 { apply(&$0, s) }
+        }
     }
 
     static func validServerName(_ text: String) -> String? {
@@ -146,6 +149,18 @@ enum ConfigSchema {
         int("outbound.read_timeout_s", 1...3600) { $0.outboundReadTimeoutS = $1 },
         int("outbound.total_timeout_s", 1...86_400) { $0.outboundTotalTimeoutS = $1 },
         int("outbound.max_response_bytes", 1024...(1 << 30)) { $0.outboundMaxResponseBytes = $1 },
+
+        bool("federation.enabled") { $0.federationEnabled = $1 },
+        list("federation.trusted_key_servers", validate: { servers in
+            servers.first { (try? ServerName(parsing: $0)) == nil }.map { "\"\($0)\" is not a server name" }
+        }) { $0.federationTrustedKeyServers = $1 },
+        int("federation.max_queued_events_per_destination", 100...1_000_000) {
+            $0.federationMaxQueuedEventsPerDestination = $1
+        },
+        int("federation.retry_max_s", 10...86_400) { $0.federationRetryMaxS = $1 },
+        int("federation.max_queued_transactions_per_origin", 1...1000) { $0.federationMaxQueuedTransactionsPerOrigin = $1 },
+        int("federation.max_missing_events_per_pdu", 1...10_000) { $0.federationMaxMissingEventsPerPDU = $1 },
+        int("federation.missing_events_timeout_s", 1...600) { $0.federationMissingEventsTimeoutS = $1 },
 
         string("well_known.client_base_url", { $0.wellKnownClientBaseURL = $1 }, validate: validURLOrEmpty),
         string("well_known.server", { $0.wellKnownServer = $1 },

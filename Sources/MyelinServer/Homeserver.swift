@@ -4,6 +4,7 @@ import Logging
 import MatrixCore
 import MyelinAccounts
 import MyelinEphemeral
+import MyelinFederation
 import MyelinHTTP
 import MyelinHTTPClient
 import MyelinKeyBackup
@@ -29,9 +30,12 @@ public final class Homeserver: Sendable {
     /// Opens (and upgrades) the database and builds the services. `clock` and `passwordParameters` are
     /// for tests; production uses the system clock and the configured argon2id cost.
     /// `signingKey` is loaded (or created) from `config.resolvedSigningKeyPath` when not given.
+    /// `federation` replaces the settings derived from `config`; `federationTransport` is how other servers
+    /// are reached (none: the real client, HTTPS through `[outbound]` with the spec's server discovery).
     public static func open(config: MyelinConfig, logger: Logger, clock: WallClock = .system,
                             passwordParameters: PasswordHasher.Parameters? = nil,
-                            signingKey: SigningKey? = nil) async throws -> Homeserver {
+                            signingKey: SigningKey? = nil, federation: FederationSettings? = nil,
+                            federationTransport: (any FederationTransport)? = nil) async throws -> Homeserver {
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
         let key = try signingKey ?? SigningKeyFile.loadOrCreate(at: config.resolvedSigningKeyPath).key
         guard let serverName = try? ServerName(parsing: config.serverName) else {
@@ -63,15 +67,48 @@ public final class Homeserver: Sendable {
             let client = try HTTPClient(configuration: config.urlPreviewClientConfiguration, logger: logger)
             preview = URLPreviewService(client: client, media: media, nowMs: clock.nowMs)
         }
+        let federationSettings = federation ?? config.federationSettings
+        let transport: any FederationTransport
+        if !federationSettings.enabled {
+            transport = DisabledFederationTransport(reason: "federation is turned off")
+        } else if let federationTransport {
+            transport = federationTransport
+        } else {
+            let http = try HTTPClient(configuration: config.outboundClientConfiguration, logger: logger)
+            transport = FederationClient(serverName: serverName, signingKey: key, http: http,
+                                         resolver: ServerResolver(httpClient: http, logger: logger), logger: logger)
+        }
+        let keyServices: ServerKeyServices
+        do {
+            keyServices = try ServerKeyServices(
+                serverName: serverName, signingKey: key, settings: federationSettings, database: database,
+                transport: transport, softwareVersion: MyelinVersion.string, nowMs: clock.nowMs, logger: logger)
+        } catch {
+            throw HomeserverError("federation settings: \(error.description)")
+        }
         let roomStore = RoomEventStore(database: database)
         let pipeline = RoomPipeline(
-            store: roomStore, serverName: serverName, signingKey: key,
-            keys: StaticServerKeys([serverName.description: [VerifyKey(key)]]),
+            store: roomStore, serverName: serverName, signingKey: key, keys: keyServices.remoteKeys,
             cacheBytes: config.eventCacheBytes, nowMs: clock.nowMs, logger: logger)
         let profileStore = ProfileStore(database: database)
+        let remoteRooms = federationSettings.enabled
+            ? FederatedRooms(pipeline: pipeline, transport: transport, serverName: serverName, signingKey: key,
+                             nowMs: clock.nowMs, logger: logger)
+            : nil
         let rooms = RoomService(pipeline: pipeline, store: roomStore, settings: config.roomSettings,
                                 profiles: StoredMemberProfiles(store: profileStore, serverName: config.serverName),
-                                logger: logger)
+                                remote: remoteRooms, logger: logger)
+        let accountStore = AccountStore(database: database)
+        let federationServices = federationSettings.enabled
+            ? FederationServices(
+                settings: federationSettings, transport: transport, keys: keyServices, rooms: rooms,
+                database: database, signingKey: key,
+                isLocalUser: { userId in
+                    guard let user = try? UserID(parsing: userId) else { return false }
+                    return (try? await accountStore.exists(localpart: user.localpart)) ?? false
+                },
+                nowMs: clock.nowMs, logger: logger)
+            : nil
         let ephemeral = EphemeralServices(rooms: rooms, database: database, clock: clock,
                                           settings: config.ephemeralSettings, logger: logger)
         let e2eeKeys = E2EEKeyStore(database: database)
@@ -94,7 +131,8 @@ public final class Homeserver: Sendable {
                                         database: database, serverName: config.serverName,
                                         settings: UserDirectorySettings(searchAllUsers: config.userDirectorySearchAllUsers)),
                                       ephemeral: ephemeral,
-                                      urlPreview: preview)
+                                      urlPreview: preview,
+                                      federation: federationServices)
         return Homeserver(config: config, database: database, services: services, logger: logger)
     }
 
@@ -119,7 +157,7 @@ public final class Homeserver: Sendable {
     {
         let responder = MatrixResponder(
             routes: services.routeTable(), settings: services.settings, sessions: services.sessions,
-            rateLimiter: services.rateLimiter, logger: logger)
+            rateLimiter: services.rateLimiter, serverVerifier: services.federation?.verifier, logger: logger)
         let logger = self.logger
         let idle = TimeAmount.seconds(Int64(config.httpIdleTimeoutS))
         func announce(_ listener: Listener) -> @Sendable (any Channel) async -> Void {
@@ -142,6 +180,11 @@ public final class Homeserver: Sendable {
             PushActionFeed(pushActions: services.sync.pushActions, announcements: services.rooms.pipeline.announcements),
             EphemeralUpkeep(ephemeral: services.ephemeral, announcements: services.rooms.pipeline.announcements),
         ]
+        if let federation = services.federation {
+            result.append(FederationSenderFeed(sender: federation.sender,
+                                               announcements: services.rooms.pipeline.announcements))
+            result.append(InboundTransactionPruner(federation: federation, nowMs: { WallClock.system.nowMs() }))
+        }
         if config.tlsEnabled {
             let store: TLSConfigurationStore
             do {
@@ -228,6 +271,22 @@ extension MyelinConfig {
         client.totalTimeout = .seconds(Int64(outboundTotalTimeoutS))
         client.maxResponseBodyBytes = outboundMaxResponseBytes
         return client
+    }
+
+    /// The `[federation]` settings. Not in the TOML file yet: the defaults, with the key cache drawn
+    /// from the memory budget (1/1024 of it, 256 KiB at the default budget).
+    var federationSettings: FederationSettings {
+        var settings = FederationSettings()
+        settings.enabled = federationEnabled
+        settings.trustedKeyServers = federationTrustedKeyServers
+        settings.maxQueuedEventsPerDestination = federationMaxQueuedEventsPerDestination
+        settings.retryMaxMs = Int64(federationRetryMaxS) * 1000
+        settings.maxQueuedTransactionsPerOrigin = federationMaxQueuedTransactionsPerOrigin
+        settings.maxMissingEventsPerPDU = federationMaxMissingEventsPerPDU
+        settings.missingEventsTimeoutS = federationMissingEventsTimeoutS
+        // 1/1024 of the budget: a key costs ~200 bytes, so 256 MB holds over a thousand servers' keys.
+        settings.keyCacheBytes = max(64 * 1024, memoryBudgetMB * 1024)
+        return settings
     }
 
     var ephemeralSettings: EphemeralSettings {

@@ -44,6 +44,14 @@ public struct MyelinConfig: Sendable, Equatable {
     public var outboundTotalTimeoutS = 60
     public var outboundMaxResponseBytes = 10_485_760
 
+    public var federationEnabled = true
+    public var federationTrustedKeyServers = ["matrix.org"]
+    public var federationMaxQueuedEventsPerDestination = 10_000
+    public var federationRetryMaxS = 3600
+    public var federationMaxQueuedTransactionsPerOrigin = 8
+    public var federationMaxMissingEventsPerPDU = 200
+    public var federationMissingEventsTimeoutS = 60
+
     public var wellKnownClientBaseURL = ""
     public var wellKnownServer = ""
 

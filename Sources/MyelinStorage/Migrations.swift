@@ -7,7 +7,7 @@ enum Migrations {
     static let identifiers = ["v1_accounts", "v2_account_data_registration_tokens", "v3_refresh_and_login_tokens",
                               "v4_media", "v5_e2ee_keys", "v6_key_backup", "v7_rooms",
                               "v8_reads", "v9_profiles", "v10_filters", "v11_receipts_presence",
-                              "v12_device_lists_to_device", "v13_push_actions",
+                              "v12_device_lists_to_device", "v13_push_actions", "v14_server_keys",
                               "v15_federation"]
 
     static func makeMigrator() -> DatabaseMigrator {
@@ -466,6 +466,36 @@ enum Migrations {
                     stream_pos INTEGER NOT NULL
                 );
                 INSERT INTO push_actions_progress (id, stream_pos) SELECT 1, COALESCE(MAX(stream_pos), 0) FROM events;
+                """)
+        }
+        migrator.registerMigration("v14_server_keys") { db in
+            // Other servers' signing keys. A key response is kept as received (canonical JSON, with the
+            // signatures it came with) so the notary can serve it on; `source` is who we had it from (the
+            // server itself or a notary). Each key row points at the newest response that listed it;
+            // responses no key points at are deleted. A current key has `valid_until_ts` (already capped
+            // at fetched + 7 days, as the spec asks), an old key `expired_ts`.
+            try db.execute(sql: """
+                CREATE TABLE server_key_responses (
+                    response_id INTEGER PRIMARY KEY,
+                    server_name TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    fetched_ts INTEGER NOT NULL,
+                    valid_until_ts INTEGER NOT NULL,
+                    json BLOB NOT NULL
+                );
+                CREATE INDEX server_key_responses_by_server ON server_key_responses(server_name);
+                CREATE TABLE server_keys (
+                    server_name TEXT NOT NULL,
+                    key_id TEXT NOT NULL,
+                    public_key BLOB NOT NULL,
+                    valid_until_ts INTEGER,
+                    expired_ts INTEGER,
+                    fetched_ts INTEGER NOT NULL,
+                    response_id INTEGER NOT NULL REFERENCES server_key_responses(response_id),
+                    PRIMARY KEY (server_name, key_id),
+                    CHECK ((valid_until_ts IS NULL) <> (expired_ts IS NULL))
+                ) WITHOUT ROWID;
+                CREATE INDEX server_keys_by_response ON server_keys(response_id);
                 """)
         }
         migrator.registerMigration("v15_federation") { db in

@@ -5,7 +5,7 @@ import MyelinServer
 
 /// What every command does first: find and read the config, and set up logging.
 enum CommandSupport {
-    static let version = "0.1.0"
+    static let version = MyelinVersion.string
 
     static func configPath(_ option: String?) -> String? {
         if let option { return option }

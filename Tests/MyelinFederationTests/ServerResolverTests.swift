@@ -246,7 +246,7 @@ import Testing
 
     @Test func wellKnownIsCachedForItsMaxAgeThenFetchedAgain() async throws {
         let wellKnown = FakeWellKnown()
-        let clock = TestClock()
+        let clock = ResolverClock()
         await wellKnown.delegate("example.org", to: "matrix.example.org:443", cacheControl: "public, max-age=3600")
         let resolver = makeResolver(wellKnown: wellKnown, clock: clock)
         _ = try await resolver.resolve("example.org")
@@ -262,7 +262,7 @@ import Testing
 
     @Test func wellKnownWithoutCacheHeadersIsKeptADay() async throws {
         let wellKnown = FakeWellKnown()
-        let clock = TestClock()
+        let clock = ResolverClock()
         await wellKnown.delegate("example.org", to: "matrix.example.org:443")
         let resolver = makeResolver(wellKnown: wellKnown, clock: clock)
         _ = try await resolver.resolve("example.org")
@@ -276,7 +276,7 @@ import Testing
 
     @Test func wellKnownHonoursExpiresAndBoundsWhatHeadersAsk() async throws {
         let wellKnown = FakeWellKnown()
-        let clock = TestClock()
+        let clock = ResolverClock()
         // Two hours after the test clock's start.
         await wellKnown.delegate("expires.org", to: "m.expires.org:443", expires: "Wed, 15 Nov 2023 00:13:20 GMT")
         await wellKnown.delegate("short.org", to: "m.short.org:443", cacheControl: "max-age=60")
@@ -315,7 +315,7 @@ import Testing
 
     @Test func aFailureIsCachedForAnHour() async throws {
         let wellKnown = FakeWellKnown()
-        let clock = TestClock()
+        let clock = ResolverClock()
         let resolver = makeResolver(wellKnown: wellKnown, clock: clock)
         _ = try await resolver.resolve("example.org") // 404
         await wellKnown.delegate("example.org", to: "matrix.example.org:443")
@@ -329,7 +329,7 @@ import Testing
 
     @Test func aFailureAfterAValidAnswerIsCachedBriefly() async throws {
         let wellKnown = FakeWellKnown()
-        let clock = TestClock()
+        let clock = ResolverClock()
         await wellKnown.delegate("example.org", to: "matrix.example.org:443", cacheControl: "max-age=600")
         let resolver = makeResolver(wellKnown: wellKnown, clock: clock)
         _ = try await resolver.resolve("example.org")
@@ -348,7 +348,7 @@ import Testing
 
     @Test func aValidAnswerOutlivesAnOutageNearItsExpiry() async throws {
         let wellKnown = FakeWellKnown()
-        let clock = TestClock()
+        let clock = ResolverClock()
         await wellKnown.delegate("example.org", to: "matrix.example.org:443", cacheControl: "max-age=3600")
         let resolver = makeResolver(wellKnown: wellKnown, clock: clock)
         _ = try await resolver.resolve("example.org")
@@ -370,7 +370,7 @@ import Testing
 
     @Test func srvResultsAreCachedForTheirTTL() async throws {
         let lookups = FakeSRVLookup(["_matrix-fed._tcp.example.org": [srv("fed.example.net", 8443, ttl: 300)]])
-        let clock = TestClock()
+        let clock = ResolverClock()
         let resolver = makeResolver(srv: lookups, clock: clock)
         _ = try await resolver.resolve("example.org")
         clock.advance(minutes: 4)
@@ -434,7 +434,7 @@ import Testing
         #expect(HTTPDate.parseMs("Sun, 06 Nov 1994 08:49:37 GMT") == expected)
         #expect(HTTPDate.parseMs("Sunday, 06-Nov-94 08:49:37 GMT") == expected)
         #expect(HTTPDate.parseMs("Sun Nov  6 08:49:37 1994") == expected)
-        #expect(HTTPDate.parseMs("Wed, 15 Nov 2023 00:13:20 GMT") == TestClock.start + 2 * 3_600_000)
+        #expect(HTTPDate.parseMs("Wed, 15 Nov 2023 00:13:20 GMT") == ResolverClock.start + 2 * 3_600_000)
         #expect(HTTPDate.parseMs("Thu, 29 Feb 2024 00:00:00 GMT") == 1_709_164_800_000)
         for bad in ["0", "", "-1", "Sun, 06 Nov 1994 08:49:37 PST", "Sun, 32 Nov 1994 08:49:37 GMT",
                     "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 06 Nov 1994 08:49 GMT"] {
@@ -443,7 +443,7 @@ import Testing
     }
 
     @Test func readsCacheHeaders() {
-        let now = TestClock.start
+        let now = ResolverClock.start
         func period(_ cacheControl: String?, _ expires: String? = nil) -> Int64? {
             WellKnownCachePolicy.headerPeriodMs(cacheControl: cacheControl, expires: expires, nowMs: now)
         }

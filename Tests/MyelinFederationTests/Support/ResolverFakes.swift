@@ -71,13 +71,13 @@ actor FakeWellKnown: WellKnownFetching {
 }
 
 /// A wall clock the test moves by hand.
-final class TestClock: Sendable {
+final class ResolverClock: Sendable {
     private let millis: Atomic<Int64>
 
     /// Tue, 14 Nov 2023 22:13:20 GMT.
     static let start: Int64 = 1_700_000_000_000
 
-    init(_ start: Int64 = TestClock.start) {
+    init(_ start: Int64 = ResolverClock.start) {
         millis = Atomic(start)
     }
 
@@ -92,7 +92,7 @@ final class TestClock: Sendable {
 
 /// A resolver over the fakes; `random` defaults to the range's lower bound (jitter −10%).
 func makeResolver(wellKnown: FakeWellKnown = FakeWellKnown(), srv: FakeSRVLookup = FakeSRVLookup(),
-                  clock: TestClock = TestClock(), capacity: Int = 100,
+                  clock: ResolverClock = ResolverClock(), capacity: Int = 100,
                   random: @escaping @Sendable (ClosedRange<Int>) -> Int = { $0.lowerBound }) -> ServerResolver {
     ServerResolver(wellKnownFetcher: wellKnown, srvLookup: srv, cacheCapacity: capacity,
                    nowMs: { clock.nowMs }, random: random)

@@ -50,7 +50,7 @@ enum FederationTestSupport {
         for _ in 0..<5 {
             let port = try freePort()
             do {
-                return try await TestServer.start { config in
+                return try await TestServer.start(realFederation: true) { config in
                     config.serverName = "127.0.0.1:\(port)"
                     config.tlsCertificatePath = cert
                     config.tlsPrivateKeyPath = key

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MatrixCore
 import MyelinAccounts
+import MyelinFederation
 import MyelinServer
 import Testing
 
@@ -27,7 +28,12 @@ final class TestServer: Sendable {
     static let password = "correct horse battery"
 
     /// `configure` adjusts the test defaults (open registration, no rate limits, cheap hashing).
-    static func start(_ configure: (inout MyelinConfig) -> Void = { _ in }) async throws -> TestServer {
+    /// `federation` and `federationTransport` replace the federation settings and the (disabled) transport;
+    /// `realFederation` gives the server the real client (HTTPS, discovery) and the system clock, which
+    /// other servers' key validity needs.
+    static func start(federation: FederationSettings? = nil, federationTransport: (any FederationTransport)? = nil,
+                      realFederation: Bool = false,
+                      _ configure: (inout MyelinConfig) -> Void = { _ in }) async throws -> TestServer {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("myelin-test-\(UUID().uuidString)").path
         var config = MyelinConfig()
         config.dataDir = dir
@@ -39,8 +45,10 @@ final class TestServer: Sendable {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let clock = ManualClock()
-        let server = try await Homeserver.open(config: config, logger: logger, clock: clock.wallClock,
-                                               passwordParameters: .minimal)
+        let server = try await Homeserver.open(
+            config: config, logger: logger, clock: realFederation ? .system : clock.wallClock,
+            passwordParameters: .minimal, federation: federation,
+            federationTransport: realFederation ? nil : federationTransport ?? DisabledFederationTransport())
         let running = try await RunningHomeserver.start(server)
         return TestServer(running: running, dataDir: dir, clock: clock)
     }
