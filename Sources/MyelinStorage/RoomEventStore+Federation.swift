@@ -108,9 +108,10 @@ extension RoomEventStore {
     }
 
     /// The member state keys of `server`'s users in the room, as state key NID → user ID. Read from
-    /// the current members: a member key never leaves a room's state once in it (state resolution
-    /// keeps every key some branch has), so every user of the server that any state of the room
-    /// names is among them.
+    /// the current members, not from every state key of the server's users (that table spans all
+    /// rooms): a member key almost never leaves a room's state once in it, as resolution keeps the keys
+    /// its branches have. A user only an older state names is missed, which can hide an event from
+    /// the server, never show it.
     private static func serverMemberKeys(_ db: Database, roomNid: Int64, server: String) throws -> [Int64: String] {
         var keys: [Int64: String] = [:]
         for row in try Row.fetchAll(
