@@ -16,6 +16,8 @@ public struct FederationServices: Sendable {
     public let transactions: TransactionReceiver
     public let resident: ResidentMembership
     public let invites: InboundInvites
+    /// The read side: `/event`, `/state`, `/state_ids`, `/event_auth`, `/backfill`, `/get_missing_events`.
+    public let events: FederationEventService
     public let store: FederationStore
 
     public init(settings: FederationSettings, transport: any FederationTransport, keys: ServerKeyServices,
@@ -38,6 +40,7 @@ public struct FederationServices: Sendable {
         transactions = TransactionReceiver(rooms: rooms, fetcher: fetcher, store: store, sender: sender,
                                            settings: settings, nowMs: nowMs, logger: logger)
         invites = InboundInvites(rooms: rooms, isLocalUser: isLocalUser)
+        events = FederationEventService(store: rooms.store, pipeline: rooms.pipeline, serverName: serverName.description)
         resident = ResidentMembership(rooms: rooms, sender: sender, serverName: serverName, signingKey: signingKey,
                                       logger: logger)
     }

@@ -76,7 +76,40 @@ struct FederationRoutes {
                 }
                 return MatrixResponse(json: .object(try await profiles.profile(of: userId)))
             },
+            Route(.get, prefix + "/v1/event/{eventId}", auth: .server) { call in
+                MatrixResponse(json: .object(try await federation.events.event(
+                    origin: try call.server, eventId: call.parameter("eventId"))))
+            },
+            Route(.get, prefix + "/v1/state/{roomId}", auth: .server) { call in
+                MatrixResponse(json: .object(try await federation.events.state(
+                    origin: try call.server, roomId: call.parameter("roomId"), eventId: try eventIdQuery(call))))
+            },
+            Route(.get, prefix + "/v1/state_ids/{roomId}", auth: .server) { call in
+                MatrixResponse(json: .object(try await federation.events.stateIds(
+                    origin: try call.server, roomId: call.parameter("roomId"), eventId: try eventIdQuery(call))))
+            },
+            Route(.get, prefix + "/v1/event_auth/{roomId}/{eventId}", auth: .server) { call in
+                MatrixResponse(json: .object(try await federation.events.eventAuth(
+                    origin: try call.server, roomId: call.parameter("roomId"), eventId: call.parameter("eventId"))))
+            },
+            Route(.get, prefix + "/v1/backfill/{roomId}", auth: .server) { call in
+                guard let text = call.query["limit"] else { throw MatrixError.missingParam("'limit' is required") }
+                guard let limit = Int(text) else { throw MatrixError.invalidParam("'limit' must be an integer") }
+                return MatrixResponse(json: .object(try await federation.events.backfill(
+                    origin: try call.server, roomId: call.parameter("roomId"), from: call.queryValues("v"),
+                    limit: limit)))
+            },
+            Route(.post, prefix + "/v1/get_missing_events/{roomId}", auth: .server) { call in
+                let request = try MissingEventsRequest(body: try call.jsonObject().object)
+                return MatrixResponse(json: .object(try await federation.events.missingEvents(
+                    origin: try call.server, roomId: call.parameter("roomId"), request)))
+            },
         ]
+    }
+
+    private func eventIdQuery(_ call: HTTPCall) throws -> String {
+        guard let eventId = call.query["event_id"] else { throw MatrixError.missingParam("'event_id' is required") }
+        return eventId
     }
 
     private func template(_ call: HTTPCall, _ action: RoomService.RemoteMembershipAction) async throws
