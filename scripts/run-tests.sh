@@ -8,14 +8,14 @@ python_packages=(python3)
 python3 -c 'import venv' 2>/dev/null || python_packages+=(python3-venv)
 bash scripts/install-deps.sh "${python_packages[@]}"
 
-# matrix-nio with its encryption extra (vodozemac) from PyPI for the interop tests: the system Python if
-# it has both, else a private venv.
-if python3 -c 'import nio, vodozemac' 2>/dev/null; then
+# matrix-nio with its encryption extra (vodozemac) and Synapse (the federation peer of the interop tests)
+# from PyPI: the system Python if it has all three, else a private venv.
+if python3 -c 'import nio, vodozemac, synapse' 2>/dev/null; then
     export MYELIN_TEST_PYTHON=python3
 else
-    if [ ! -x .build-venv/bin/python ] || ! .build-venv/bin/python -c 'import nio, vodozemac' 2>/dev/null; then
+    if [ ! -x .build-venv/bin/python ] || ! .build-venv/bin/python -c 'import nio, vodozemac, synapse' 2>/dev/null; then
         python3 -m venv .build-venv
-        .build-venv/bin/pip install --quiet 'matrix-nio[e2e]'
+        .build-venv/bin/pip install --quiet 'matrix-nio[e2e]' matrix-synapse
     fi
     export MYELIN_TEST_PYTHON="$PWD/.build-venv/bin/python"
 fi

@@ -192,10 +192,16 @@ extension FederatedRooms {
     /// `GET /query/directory?room_alias=` to the alias's server.
     public func resolveAlias(_ alias: String) async throws -> ResolvedAlias {
         guard let server = FederationSender.domain(of: alias) else { throw MatrixError.invalidParam("Bad alias \(alias)") }
-        let answer = try await refusalsAsMatrixErrors {
-            try await transport.json(FederationRequest(
-                .GET, destination: server, path: "/_matrix/federation/v1/query/directory",
-                query: [("room_alias", alias)]))
+        let answer: JSONObject
+        do {
+            answer = try await refusalsAsMatrixErrors {
+                try await transport.json(FederationRequest(
+                    .GET, destination: server, path: "/_matrix/federation/v1/query/directory",
+                    query: [("room_alias", alias)]))
+            }
+        } catch let error as MatrixError where error.status == 502 {
+            // To a user an alias whose server cannot answer is as good as unknown.
+            throw MatrixError.notFound("Room alias \(alias) not found: \(error.message)")
         }
         guard let roomId = answer["room_id"]?.stringValue, roomId.hasPrefix("!") else {
             throw MatrixError("M_UNKNOWN", "\(server) answered the alias query without a room ID", status: 502)
@@ -265,14 +271,19 @@ extension FederatedRooms {
     }
 }
 
-/// A resident's 4xx answer is the room's verdict: it reaches the client as the same Matrix error.
+/// A resident's 4xx answer is the room's verdict: it reaches the client as the same Matrix error. Any other
+/// failure to get an answer (unreachable, unresolvable, a broken or 5xx answer) is 502, as Synapse answers
+/// when a remote server fails it.
 func refusalsAsMatrixErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
-    } catch FederationError.remoteRefused(let server, let status, let errcode, let message)
-        where (400..<500).contains(status) && !errcode.isEmpty
-    {
-        let text = (try? JSONParser.parse(Array(message.utf8)))?.objectValue?["error"]?.stringValue ?? message
-        throw MatrixError(errcode, "\(server): \(text)", status: status)
+    } catch let error as FederationError {
+        if case .remoteRefused(let server, let status, let errcode, let message) = error, (400..<500).contains(status),
+            !errcode.isEmpty
+        {
+            let text = (try? JSONParser.parse(Array(message.utf8)))?.objectValue?["error"]?.stringValue ?? message
+            throw MatrixError(errcode, "\(server): \(text)", status: status)
+        }
+        throw MatrixError("M_UNKNOWN", "Another server failed: \(error)", status: 502)
     }
 }

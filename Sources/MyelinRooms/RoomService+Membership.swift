@@ -305,17 +305,14 @@ extension RoomService {
                               content: content).eventId
     }
 
-    /// The stripped state an invitee's server shows its user before they join: the create event whole
-    /// (servers check the room version and creator from it), the rest as type, state key, sender and content.
+    /// The state an invitee's (or knocker's) server shows its user before they join. Since spec v1.16 the
+    /// events go whole, as PDUs of the room version (with the create event), so that server can check them;
+    /// its clients see them stripped.
     public func inviteRoomState(_ room: RoomRecord) async throws -> [JSONObject] {
         let types = ["m.room.create", "m.room.join_rules", "m.room.name", "m.room.avatar", "m.room.canonical_alias",
                      "m.room.encryption", "m.room.topic"]
         let state = try await currentState(room, types.map { StateTuple(type: $0, stateKey: "") })
-        return types.compactMap { state[StateTuple(type: $0, stateKey: "")] }.map { event in
-            if event.type == "m.room.create" { return event.json }
-            return ["type": .string(event.type), "state_key": .string(event.stateKey ?? ""),
-                    "content": .object(event.content), "sender": .string(event.sender)]
-        }
+        return types.compactMap { state[StateTuple(type: $0, stateKey: "")]?.json }
     }
 
     /// Joining: guests only where `m.room.guest_access` is `can_join`; the invited and the joined

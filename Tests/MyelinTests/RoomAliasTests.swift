@@ -64,7 +64,7 @@ import Testing
                 let delete = try await server.deleteAlias(alice, bad)
                 #expect(delete.errcode == "M_INVALID_PARAM", "\(bad)")
             }
-            // Another server's alias cannot be made here, nor resolved without federation.
+            // Another server's alias cannot be made here, nor resolved while its server cannot be reached.
             let remote = try await server.putAlias(alice, "#lounge:elsewhere.example", roomId)
             #expect(remote.status == 400)
             #expect(remote.errcode == "M_UNKNOWN")

@@ -83,9 +83,12 @@ import Testing
             let outsider = try await server.invite(carol, roomId, carol.userId)
             #expect(outsider.status == 403)
             #expect(outsider.errcode == "M_FORBIDDEN")
-            // A remote user's invite is stored here (sending it to their server comes with federation).
-            #expect(try await server.invite(alice, roomId, "@dave:elsewhere.example").status == 200)
-            #expect(try await server.currentMembership(roomId, "@dave:elsewhere.example") == "invite")
+            // A remote user's server must countersign the invite: when it cannot be reached, the invite is
+            // refused with 502 and nothing is stored.
+            let unreachable = try await server.invite(alice, roomId, "@dave:elsewhere.example")
+            #expect(unreachable.status == 502)
+            #expect(unreachable.errcode == "M_UNKNOWN")
+            #expect(try await server.currentMembership(roomId, "@dave:elsewhere.example") == nil)
         }
     }
 

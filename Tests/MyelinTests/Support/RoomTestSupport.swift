@@ -2,8 +2,16 @@ import Foundation
 import MatrixCore
 import Testing
 
+/// Anything tests drive through the client API: our in-process servers and the Synapse peer.
+protocol ClientAPIPeer: Sendable {
+    var client: TestClient { get }
+}
+
+extension TestServer: ClientAPIPeer {}
+extension SynapsePeer: ClientAPIPeer {}
+
 /// Room helpers for HTTP tests: every call goes through the real endpoints.
-extension TestServer {
+extension ClientAPIPeer {
     /// Percent-encodes one path segment (room IDs, aliases with `#`, event IDs, state keys).
     static func segment(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
@@ -16,7 +24,7 @@ extension TestServer {
     }
 
     /// Creates a room and returns its ID; fails the test on a non-200.
-    func createRoom(_ user: User, _ body: JSONObject = [:]) async throws -> String {
+    func createRoom(_ user: TestServer.User, _ body: JSONObject = [:]) async throws -> String {
         let response = try await client.post("/_matrix/client/v3/createRoom", .object(body), token: user.accessToken)
         guard response.status == 200, let roomId = response.json["room_id"]?.stringValue else {
             throw TestFailure("createRoom failed: \(response.status) \(response.json)")
@@ -25,7 +33,7 @@ extension TestServer {
     }
 
     /// Sends a message event with a fresh transaction ID; returns the response.
-    func send(_ user: User, _ roomId: String, type: String = "m.room.message",
+    func send(_ user: TestServer.User, _ roomId: String, type: String = "m.room.message",
               _ content: JSONObject = ["msgtype": "m.text", "body": "hello"], txnId: String = UUID().uuidString)
         async throws -> TestResponse
     {
@@ -34,7 +42,7 @@ extension TestServer {
     }
 
     /// Sends and returns the event ID, failing on a non-200.
-    func sendOK(_ user: User, _ roomId: String, _ body: String = "hello") async throws -> String {
+    func sendOK(_ user: TestServer.User, _ roomId: String, _ body: String = "hello") async throws -> String {
         let response = try await send(user, roomId, ["msgtype": "m.text", "body": .string(body)])
         guard response.status == 200, let id = response.json["event_id"]?.stringValue else {
             throw TestFailure("send failed: \(response.status) \(response.json)")
@@ -42,7 +50,7 @@ extension TestServer {
         return id
     }
 
-    func putState(_ user: User, _ roomId: String, type: String, stateKey: String = "", _ content: JSONObject)
+    func putState(_ user: TestServer.User, _ roomId: String, type: String, stateKey: String = "", _ content: JSONObject)
         async throws -> TestResponse
     {
         try await client.put(roomPath(roomId, "state/\(Self.segment(type))/\(Self.segment(stateKey))"),
@@ -50,11 +58,11 @@ extension TestServer {
     }
 
     /// Joins by room ID or alias through `POST /join/{roomIdOrAlias}`.
-    func join(_ user: User, _ roomIdOrAlias: String) async throws -> TestResponse {
+    func join(_ user: TestServer.User, _ roomIdOrAlias: String) async throws -> TestResponse {
         try await client.post("/_matrix/client/v3/join/\(Self.segment(roomIdOrAlias))", [:], token: user.accessToken)
     }
 
-    func invite(_ user: User, _ roomId: String, _ userId: String) async throws -> TestResponse {
+    func invite(_ user: TestServer.User, _ roomId: String, _ userId: String) async throws -> TestResponse {
         try await client.post(roomPath(roomId, "invite"), ["user_id": .string(userId)], token: user.accessToken)
     }
 }
