@@ -20,6 +20,9 @@ public struct FederationSettings: Sendable {
     /// Missing-event fetching: events fetched per incoming PDU, and the deadline for one PDU's fetching.
     public var maxMissingEventsPerPDU = 200
     public var missingEventsTimeoutS = 60
+    /// Events (state and its auth chain) we accept to fetch for the state at one gap; a room whose state is
+    /// larger than this cannot be caught up over a gap (it can still be joined).
+    public var maxStateEventsFetched = 5_000
     /// Bytes of remote server keys kept in memory (drawn from `memory_budget_mb`).
     public var keyCacheBytes = 256 * 1024
     /// How long our published key document says it is valid (`valid_until_ts` = now + this). One day, as

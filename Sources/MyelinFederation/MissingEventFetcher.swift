@@ -69,9 +69,10 @@ public actor MissingEventFetcher {
                          budget: inout Budget, fillGaps: Bool) async throws -> ReceiveOutcome {
         var fetchedAuth = false
         var fetchedPrevs = false
+        var statesAfterPrevs: [String: [StateTuple: String]] = [:]
         while true {
             do {
-                return try await pipeline.receive(json)
+                return try await pipeline.receive(json, statesAfterMissingPrevs: statesAfterPrevs)
             } catch ReceiveError.missingAuthEvents(let ids) where !fetchedAuth {
                 fetchedAuth = true
                 try check(budget)
@@ -84,7 +85,99 @@ public actor MissingEventFetcher {
                 logger.debug("fetching missing prev events", metadata: ["event": "\(eventId)", "missing": "\(ids.count)"])
                 try await fetchMissingPrevs(roomId: roomId, eventId: eventId, version: version, origin: origin,
                                             budget: &budget)
+            } catch ReceiveError.missingPrevEvents(let ids) where fillGaps && statesAfterPrevs.isEmpty {
+                // get_missing_events did not reach what we hold: take the state after each missing prev event
+                // from the origin instead, and let the event's own checks decide.
+                try check(budget)
+                logger.info("gap remains after get_missing_events; fetching the state at it",
+                            metadata: ["event": "\(eventId)", "missing": "\(ids.count)"])
+                for prev in ids.prefix(EventFormat.maxPrevEvents) {
+                    statesAfterPrevs[prev] = try await stateAfter(prev, roomId: roomId, version: version,
+                                                                  origin: origin, budget: &budget)
+                }
             }
+        }
+    }
+
+    /// The state after an event we do not hold, as `origin` tells it: `/state_ids` at the event, the events
+    /// we lack fetched with `/event` (a few at a time) and stored as outliers, then the event itself added.
+    private func stateAfter(_ eventId: String, roomId: String, version: RoomVersion, origin: String,
+                            budget: inout Budget) async throws -> [StateTuple: String] {
+        let answer = try await request(FederationRequest(
+            .GET, destination: origin, path: "/_matrix/federation/v1/state_ids/\(PathEncoding.segment(roomId))",
+            query: [("event_id", eventId)], maxResponseBytes: 32 * 1024 * 1024), budget)
+        let stateIds = (answer["pdu_ids"]?.arrayValue ?? []).compactMap(\.stringValue)
+        let authIds = (answer["auth_chain_ids"]?.arrayValue ?? []).compactMap(\.stringValue)
+        guard stateIds.count + authIds.count <= settings.maxStateEventsFetched else {
+            throw ReceiveError.invalidEvent(
+                "the state at \(eventId) has \(stateIds.count + authIds.count) events, over the limit of "
+                    + "\(settings.maxStateEventsFetched)")
+        }
+        let wanted = Array(Set(stateIds + authIds + [eventId]))
+        let known = try await rooms.events(ids: wanted)
+        var fetched: [PDU] = []
+        let unknown = wanted.filter { known[$0] == nil }
+        for start in stride(from: 0, to: unknown.count, by: 8) {
+            try check(budget)
+            let batch = Array(unknown[start..<min(start + 8, unknown.count)])
+            let remaining = remainingSeconds(budget)
+            let pdus = await withTaskGroup(of: PDU?.self) { group in
+                for id in batch {
+                    group.addTask { [transport] in
+                        guard let answer = try? await transport.json(FederationRequest(
+                            .GET, destination: origin, path: "/_matrix/federation/v1/event/\(PathEncoding.segment(id))",
+                            timeoutSeconds: remaining, maxResponseBytes: 256 * 1024)),
+                            let json = answer["pdus"]?.arrayValue?.first?.objectValue,
+                            let pdu = try? PDU(json: json, roomVersion: version), pdu.eventId == id,
+                            pdu.resolvedRoomId == roomId
+                        else { return nil }
+                        return pdu
+                    }
+                }
+                var result: [PDU] = []
+                for await pdu in group { if let pdu { result.append(pdu) } }
+                return result
+            }
+            fetched += pdus
+        }
+        for pdu in RoomPipeline.authOrdered(fetched) {
+            do {
+                _ = try await pipeline.receiveOutlier(pdu.json, roomVersion: version)
+            } catch {
+                logger.info("state event refused", metadata: ["event": "\(pdu.eventId)", "error": "\(error)"])
+            }
+        }
+        let stored = try await rooms.events(ids: stateIds + [eventId])
+        var state: [StateTuple: String] = [:]
+        for id in stateIds {
+            guard let event = stored[id], event.status != .rejected, let key = event.stateKey else { continue }
+            state[StateTuple(type: event.type, stateKey: key)] = id
+        }
+        if let event = stored[eventId], event.status != .rejected, let key = event.stateKey {
+            state[StateTuple(type: event.type, stateKey: key)] = eventId
+        }
+        return state
+    }
+
+    /// A request bounded by the budget's deadline as well as its own timeout: a server that never answers
+    /// costs no more than the time left.
+    private func request(_ request: FederationRequest, _ budget: Budget) async throws -> JSONObject {
+        var bounded = request
+        let seconds = remainingSeconds(budget)
+        bounded.timeoutSeconds = min(request.timeoutSeconds ?? seconds, seconds)
+        let outbound = bounded
+        let transport = transport
+        return try await withThrowingTaskGroup(of: JSONObject?.self) { group in
+            group.addTask { try await transport.json(outbound) }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let answer = first else {
+                throw ReceiveError.invalidEvent("\(request.destination) did not answer in time")
+            }
+            return answer
         }
     }
 
@@ -98,10 +191,10 @@ public actor MissingEventFetcher {
     /// The event's auth chain from the origin; those we lack are stored as outliers, auth events first.
     private func fetchAuthChain(roomId: String, eventId: String, version: RoomVersion, origin: String,
                                 budget: inout Budget) async throws {
-        let answer = try await transport.json(FederationRequest(
+        let answer = try await request(FederationRequest(
             .GET, destination: origin,
             path: "/_matrix/federation/v1/event_auth/\(PathEncoding.segment(roomId))/\(PathEncoding.segment(eventId))",
-            timeoutSeconds: remainingSeconds(budget), maxResponseBytes: 16 * 1024 * 1024))
+            maxResponseBytes: 16 * 1024 * 1024), budget)
         let chain = (answer["auth_chain"]?.arrayValue ?? []).compactMap(\.objectValue)
         var pdus: [PDU] = []
         for json in chain { if let pdu = try? PDU(json: json, roomVersion: version) { pdus.append(pdu) } }
@@ -124,7 +217,7 @@ public actor MissingEventFetcher {
         guard let room = try await rooms.room(id: roomId) else { throw ReceiveError.unknownRoom(roomId) }
         let extremities = try await rooms.forwardExtremities(roomNid: room.nid)
         let limit = min(budget.events, 20)
-        let answer = try await transport.json(FederationRequest(
+        let answer = try await request(FederationRequest(
             .POST, destination: origin,
             path: "/_matrix/federation/v1/get_missing_events/\(PathEncoding.segment(roomId))",
             body: [
@@ -133,7 +226,7 @@ public actor MissingEventFetcher {
                 "limit": .int(Int64(limit)),
                 "min_depth": .int(0),
             ],
-            timeoutSeconds: remainingSeconds(budget), maxResponseBytes: 16 * 1024 * 1024))
+            maxResponseBytes: 16 * 1024 * 1024), budget)
         // A server may answer with more than asked: only `limit` are looked at.
         var events: [PDU] = []
         for json in (answer["events"]?.arrayValue ?? []).prefix(limit).compactMap(\.objectValue) {

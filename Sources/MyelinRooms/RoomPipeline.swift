@@ -206,7 +206,11 @@ public final class RoomPipeline: Sendable {
     /// Processes a fully-formed event from another server: format, signatures, content hash, auth
     /// against its auth events, against the state before it, and against current state (soft failure).
     /// `roomVersion` is the room's version when the caller knows it (a create event brings its own).
-    public func receive(_ json: JSONObject) async throws -> ReceiveOutcome {
+    /// `statesAfterMissingPrevs` gives, for prev events we do not hold, the state after each as the server
+    /// that sent the event told it (`/state_ids`); it closes a gap `get_missing_events` could not.
+    public func receive(_ json: JSONObject, statesAfterMissingPrevs: [String: [StateTuple: String]] = [:])
+        async throws -> ReceiveOutcome
+    {
         let isCreate = json["type"]?.stringValue == "m.room.create"
         let claimedRoom: String? = json["room_id"]?.stringValue
         let version: RoomVersion
@@ -244,7 +248,7 @@ public final class RoomPipeline: Sendable {
                 return try await receiveCreate(received, roomId: roomId)
             }
             guard let room = try await store.room(id: roomId) else { throw ReceiveError.unknownRoom(roomId) }
-            return try await receiveInRoom(received, room: room)
+            return try await receiveInRoom(received, room: room, statesAfterMissingPrevs: statesAfterMissingPrevs)
         }
     }
 
@@ -290,7 +294,9 @@ public final class RoomPipeline: Sendable {
         return .accepted(eventId: pdu.eventId, streamPos: persisted.streamPos ?? 0)
     }
 
-    func receiveInRoom(_ pdu: PDU, room: RoomRecord) async throws -> ReceiveOutcome {
+    func receiveInRoom(_ pdu: PDU, room: RoomRecord, statesAfterMissingPrevs: [String: [StateTuple: String]] = [:])
+        async throws -> ReceiveOutcome
+    {
         let version = pdu.roomVersion
         let loader = loader(version)
         let createTuple = StateTuple(type: "m.room.create", stateKey: "")
@@ -315,18 +321,25 @@ public final class RoomPipeline: Sendable {
         // 2. The state before it: the state after its prev event, or the resolution of several.
         let prevStored = try await store.events(ids: pdu.prevEvents)
         let missingPrev = pdu.prevEvents.filter { prevStored[$0]?.stateAfter == nil }
-        if !missingPrev.isEmpty { throw ReceiveError.missingPrevEvents(missingPrev) }
+        let unexplained = missingPrev.filter { statesAfterMissingPrevs[$0] == nil }
+        if !unexplained.isEmpty { throw ReceiveError.missingPrevEvents(unexplained) }
         let prevSnapshots = Array(Set(pdu.prevEvents.compactMap { prevStored[$0]?.stateAfter }))
+        let fetchedStates = missingPrev.compactMap { statesAfterMissingPrevs[$0] }
         let stateBefore: Int64
         var resolvedBefore: [StateTuple: String]? = nil
-        if prevSnapshots.count == 1 {
+        if prevSnapshots.count == 1, fetchedStates.isEmpty {
             stateBefore = prevSnapshots[0]
         } else {
             var sets: [[StateTuple: String]] = []
             for snapshot in prevSnapshots { sets.append(try await store.state(snapshot: snapshot)) }
-            let resolved = try await StateResolution.resolve(roomVersion: version, stateSets: sets, lookup: loader)
+            sets += fetchedStates
+            let resolved = sets.count == 1
+                ? sets[0] : try await StateResolution.resolve(roomVersion: version, stateSets: sets, lookup: loader)
+            // New snapshots derive from a stored one: a prev event's, or current state's when none is held.
+            guard let base = prevSnapshots.first ?? room.currentSnapshot else { throw ReceiveError.unknownRoom(room.roomId) }
+            let baseState = prevSnapshots.isEmpty ? try await store.state(snapshot: base) : sets[0]
             stateBefore = try await store.deriveSnapshot(
-                roomNid: room.nid, from: prevSnapshots[0], changes: Self.changes(from: sets[0], to: resolved))
+                roomNid: room.nid, from: base, changes: Self.changes(from: baseState, to: resolved))
             resolvedBefore = resolved
         }
 

@@ -74,10 +74,17 @@ extension ClientAPIPeer {
 /// The one test certificate, made on first use.
 actor CertificateCache {
     static let shared = CertificateCache()
-    private var made: (cert: String, key: String)?
+    /// One making for every caller: tests start servers concurrently, and each must trust the same certificate.
+    private var making: Task<(cert: String, key: String), any Error>?
 
     func get() async throws -> (cert: String, key: String) {
-        if let made { return made }
+        if let making { return try await making.value }
+        let task = Task { try await Self.make() }
+        making = task
+        return try await task.value
+    }
+
+    private static func make() async throws -> (cert: String, key: String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("myelin-fed-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         // A minimal config of our own: not a CA (mbedTLS trusts a self-signed end-entity certificate found
@@ -98,7 +105,6 @@ actor CertificateCache {
             "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem",
         ])
         guard result.status == 0 else { throw TestFailure("openssl failed: \(result.output)") }
-        made = (dir + "/cert.pem", dir + "/key.pem")
         return (dir + "/cert.pem", dir + "/key.pem")
     }
 }
