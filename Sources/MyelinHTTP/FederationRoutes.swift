@@ -6,6 +6,9 @@ import MyelinRooms
 /// The federation API's transaction and membership endpoints (server-server API). Every route is
 /// signed by the calling server (`.server`: X-Matrix, checked before the handler runs).
 struct FederationRoutes {
+    /// A transaction's body limit: 50 PDUs at the 64 KiB event limit, with room for the EDUs.
+    static let maxTransactionBytes = 4 * 1024 * 1024
+
     let federation: FederationServices
     let rooms: RoomService
     let profiles: ProfileService
@@ -14,7 +17,8 @@ struct FederationRoutes {
         let federation = federation
         let prefix = "/_matrix/federation"
         return [
-            Route(.put, prefix + "/v1/send/{txnId}", auth: .server) { call in
+            // 50 PDUs of up to 64 KiB each and the EDUs beside them do not fit the client API's 1 MiB limit.
+            Route(.put, prefix + "/v1/send/{txnId}", auth: .server, maxBodyBytes: Self.maxTransactionBytes) { call in
                 let origin = try call.server
                 let body = try call.jsonObject()
                 let answer = try await federation.transactions.receive(

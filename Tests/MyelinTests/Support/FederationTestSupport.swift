@@ -7,6 +7,9 @@ import Testing
 /// `127.0.0.1:PORT` after its TLS port (an IP literal with a port: no .well-known, no SRV), shares one
 /// self-signed certificate for 127.0.0.1, trusts it for outbound requests and may reach loopback.
 enum FederationTestSupport {
+    /// The body limit of `/send` (FederationRoutes.maxTransactionBytes).
+    static let maxTransactionBytes = 4 * 1024 * 1024
+
     /// A certificate for 127.0.0.1 and localhost, made once per process by openssl (Python's
     /// `cryptography`, under Synapse, refuses the DER mbedTLS 2.28 writes for ECDSA certificates: it puts
     /// a NULL parameter in the signature algorithm).
