@@ -1,5 +1,6 @@
 import Foundation
 import MatrixCore
+import MyelinFederation
 import MyelinServer
 import Testing
 
@@ -17,15 +18,26 @@ enum FederationTestSupport {
         try await CertificateCache.shared.get()
     }
 
+    /// Federation settings for tests: no notaries, and retries after 0.5 s doubling to 2 s, so a peer that
+    /// comes back is caught up within a test's patience.
+    static var quickRetries: FederationSettings {
+        var settings = FederationSettings()
+        settings.trustedKeyServers = []
+        settings.retryInitialMs = 500
+        settings.retryMaxMs = 2000
+        return settings
+    }
+
     /// Starts a federating server; `configure` adjusts it further.
-    static func startServer(_ configure: @escaping (inout MyelinConfig) -> Void = { _ in }) async throws -> TestServer {
+    static func startServer(federation: FederationSettings? = nil,
+                            _ configure: @escaping (inout MyelinConfig) -> Void = { _ in }) async throws -> TestServer {
         let (cert, key) = try await certificate()
         var lastError: (any Error)? = nil
         // The port may be taken between choosing and binding it: try a few.
         for _ in 0..<5 {
             let port = try ServerProcess.freePort()
             do {
-                return try await TestServer.start(realFederation: true) { config in
+                return try await TestServer.start(federation: federation, realFederation: true) { config in
                     config.serverName = "127.0.0.1:\(port)"
                     config.tlsCertificatePath = cert
                     config.tlsPrivateKeyPath = key

@@ -10,6 +10,11 @@ protocol ClientAPIPeer: Sendable {
 extension TestServer: ClientAPIPeer {}
 extension SynapsePeer: ClientAPIPeer {}
 
+/// A bare client (a `myelin serve` process's) is a peer of its own.
+extension TestClient: ClientAPIPeer {
+    var client: TestClient { self }
+}
+
 /// Room helpers for HTTP tests: every call goes through the real endpoints.
 extension ClientAPIPeer {
     /// Percent-encodes one path segment (room IDs, aliases with `#`, event IDs, state keys).

@@ -26,18 +26,22 @@ final class SynapsePeer: Sendable {
         FileManager.default.fileExists(atPath: script)
     }
 
-    static func start() async throws -> SynapsePeer {
+    let httpPort: Int
+
+    /// Starts a new peer, or (given the ports and folder of a stopped one) the same server again.
+    static func start(port: Int? = nil, httpPort: Int? = nil, directory: String? = nil) async throws -> SynapsePeer {
         let (cert, key) = try await FederationTestSupport.certificate()
-        let port = try ServerProcess.freePort()
-        let httpPort = try ServerProcess.freePort()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("synapse-\(UUID().uuidString)").path
+        let port = try port ?? ServerProcess.freePort()
+        let httpPort = try httpPort ?? ServerProcess.freePort()
+        let directory = directory
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("synapse-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let child = try ChildProcess.spawn(
             "/usr/bin/env",
             [testPython, script, "--dir", directory, "--port", String(port), "--http-port", String(httpPort),
              "--cert", cert, "--key", key, "--ca", cert],
             stdout: .null, stderr: .null)
-        let peer = SynapsePeer(child: child, port: port, directory: directory,
+        let peer = SynapsePeer(child: child, port: port, httpPort: httpPort, directory: directory,
                                client: TestClient(baseURL: "http://127.0.0.1:\(httpPort)"))
         for _ in 0..<600 {
             if let response = try? await peer.client.get("/_matrix/client/versions"), response.status == 200 {
@@ -50,9 +54,10 @@ final class SynapsePeer: Sendable {
         throw TestFailure("Synapse did not come up: \(peer.log().suffix(3000))")
     }
 
-    private init(child: ChildProcess, port: Int, directory: String, client: TestClient) {
+    private init(child: ChildProcess, port: Int, httpPort: Int, directory: String, client: TestClient) {
         self.child = child
         self.port = port
+        self.httpPort = httpPort
         self.directory = directory
         self.client = client
     }
@@ -68,23 +73,31 @@ final class SynapsePeer: Sendable {
         _ = child.wait()
     }
 
+    /// Stops it and starts it again on the same ports with the same data.
+    func restarted() async throws -> SynapsePeer {
+        stop()
+        return try await SynapsePeer.start(port: port, httpPort: httpPort, directory: directory)
+    }
+
     func log() -> String {
         (try? String(contentsOfFile: directory + "/homeserver.log", encoding: .utf8)) ?? ""
     }
+}
 
-    /// Registers through the UIA dance (open registration with `m.login.dummy`).
+extension ClientAPIPeer {
+    /// Registers through the UIA dance (open registration with `m.login.dummy`), on any server.
     func register(_ localpart: String) async throws -> TestServer.User {
         let body: JSONObject = ["username": .string(localpart), "password": .string(TestServer.password)]
         let first = try await client.post("/_matrix/client/v3/register", .object(body))
         guard let session = first.json["session"]?.stringValue else {
-            throw TestFailure("no UIA session from Synapse: \(first.status) \(first.json)")
+            throw TestFailure("no UIA session: \(first.status) \(first.json)")
         }
         var second = body
         second["auth"] = ["type": "m.login.dummy", "session": .string(session)]
         let response = try await client.post("/_matrix/client/v3/register", .object(second))
         guard response.status == 200, let token = response.json["access_token"]?.stringValue,
             let userId = response.json["user_id"]?.stringValue, let device = response.json["device_id"]?.stringValue
-        else { throw TestFailure("Synapse registration of \(localpart) failed: \(response.status) \(response.json)") }
+        else { throw TestFailure("registration of \(localpart) failed: \(response.status) \(response.json)") }
         return TestServer.User(userId: userId, localpart: localpart, accessToken: token, deviceId: device)
     }
 }

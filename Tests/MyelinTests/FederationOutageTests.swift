@@ -1,0 +1,99 @@
+import Foundation
+import MatrixCore
+import MyelinTestSupport
+import Testing
+
+/// Outages: a peer that is down while we send, and Myelin itself killed while its queue holds events.
+/// Either way every message arrives, in order, without a client doing anything.
+@Suite(.serialized, .enabled(if: SynapsePeer.isAvailable)) struct FederationOutageTests {
+    /// The room on Myelin that Synapse's sam has joined.
+    func sharedRoom(_ myelin: some ClientAPIPeer, myelinServer: String, _ mia: TestServer.User,
+                    _ synapse: SynapsePeer, _ sam: TestServer.User) async throws -> String {
+        let roomId = try await myelin.createRoom(mia, ["preset": "public_chat"])
+        let joined = try await synapse.client.post(
+            "/_matrix/client/v3/join/\(TestServer.segment(roomId))?server_name=\(TestServer.segment(myelinServer))",
+            [:], token: sam.accessToken)
+        try #require(joined.status == 200, "\(joined.json)")
+        return roomId
+    }
+
+    /// Waits until Synapse shows all of `bodies`, then checks they came in order.
+    func expectDelivered(_ bodies: [String], at synapse: SynapsePeer, _ sam: TestServer.User, _ roomId: String)
+        async throws
+    {
+        try await FederationTestSupport.eventually("\(bodies.count) messages at synapse", within: 90) {
+            let seen = try await synapse.messageBodies(sam, roomId)
+            return bodies.allSatisfy(seen.contains)
+        }
+        let seen = try await synapse.messageBodies(sam, roomId).filter(bodies.contains)
+        #expect(seen == bodies)
+    }
+
+    @Test func aPeerThatWasDownCatchesUp() async throws {
+        var synapse = try await SynapsePeer.start()
+        let myelin: TestServer
+        do {
+            myelin = try await FederationTestSupport.startServer(federation: FederationTestSupport.quickRetries)
+        } catch {
+            synapse.stop()
+            throw error
+        }
+        do {
+            let mia = try await myelin.register("mia")
+            let sam = try await synapse.register("sam")
+            let roomId = try await sharedRoom(myelin, myelinServer: myelin.serverName, mia, synapse, sam)
+            synapse.stop()
+            let bodies = (1...50).map { "while down \($0)" }
+            for body in bodies { _ = try await myelin.sendOK(mia, roomId, body) }
+            synapse = try await synapse.restarted()
+            try await expectDelivered(bodies, at: synapse, sam, roomId)
+        } catch {
+            print("Synapse log tail:\n" + String(synapse.log().suffix(4000)))
+            synapse.stop()
+            try? await myelin.stop()
+            throw error
+        }
+        synapse.stop()
+        try await myelin.stop()
+    }
+
+    @Test func aQueueSurvivesMyelinBeingKilled() async throws {
+        let (cert, key) = try await FederationTestSupport.certificate()
+        let tlsPort = try ServerProcess.freePort()
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("myelin-kill-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        let environment = [
+            "MYELIN_SERVER_NAME": "127.0.0.1:\(tlsPort)", "MYELIN_TLS__CERTIFICATE_PATH": cert,
+            "MYELIN_TLS__PRIVATE_KEY_PATH": key, "MYELIN_TLS__ADDRESS": "127.0.0.1", "MYELIN_TLS__PORT": String(tlsPort),
+            "MYELIN_OUTBOUND__ALLOW_PRIVATE_ADDRESSES": "true", "MYELIN_OUTBOUND__EXTRA_CA_FILE": cert,
+            "MYELIN_FEDERATION__TRUSTED_KEY_SERVERS": "", "MYELIN_FEDERATION__RETRY_MAX_S": "10",
+        ]
+        let httpPort = try ServerProcess.freePort()
+        var myelin = try await ServerProcess.start(dataDir: dataDir, port: httpPort, extraEnvironment: environment)
+        var synapse = try await SynapsePeer.start()
+        do {
+            let mia = try await myelin.client.register("mia")
+            let sam = try await synapse.register("sam")
+            let roomId = try await sharedRoom(myelin.client, myelinServer: "127.0.0.1:\(tlsPort)", mia, synapse, sam)
+            synapse.stop()
+            let bodies = (1...20).map { "queued \($0)" }
+            for body in bodies { _ = try await myelin.client.sendOK(mia, roomId, body) }
+            // Killed with its queue full of undelivered events.
+            myelin.signal(SIGKILL)
+            _ = try await myelin.waitForExit()
+            synapse = try await synapse.restarted()
+            myelin = try await ServerProcess.start(dataDir: dataDir, port: httpPort, extraEnvironment: environment)
+            try await expectDelivered(bodies, at: synapse, sam, roomId)
+        } catch {
+            print("Synapse log tail:\n" + String(synapse.log().suffix(4000)))
+            print("Myelin output:\n" + myelin.outputText())
+            synapse.stop()
+            myelin.signal(SIGKILL)
+            throw error
+        }
+        synapse.stop()
+        myelin.signal(SIGTERM)
+        _ = try await myelin.waitForExit()
+        try? FileManager.default.removeItem(atPath: dataDir)
+    }
+}
