@@ -85,10 +85,12 @@ public actor MissingEventFetcher {
                 logger.debug("fetching missing prev events", metadata: ["event": "\(eventId)", "missing": "\(ids.count)"])
                 try await fetchMissingPrevs(roomId: roomId, eventId: eventId, version: version, origin: origin,
                                             budget: &budget)
-            } catch ReceiveError.missingPrevEvents(let ids) where fillGaps && statesAfterPrevs.isEmpty {
-                // get_missing_events did not reach what we hold: take the state after each missing prev event
-                // from the origin instead, and let the event's own checks decide.
+            } catch ReceiveError.missingPrevEvents(let ids) where statesAfterPrevs.isEmpty {
+                // get_missing_events did not reach what we hold (for a pulled event: it is the oldest pulled):
+                // take the state after each missing prev event from the origin instead, and let the event's
+                // own checks decide. Each such fetch spends from the budget.
                 try check(budget)
+                budget.events -= 1
                 logger.info("gap remains after get_missing_events; fetching the state at it",
                             metadata: ["event": "\(eventId)", "missing": "\(ids.count)"])
                 for prev in ids.prefix(EventFormat.maxPrevEvents) {
@@ -211,7 +213,8 @@ public actor MissingEventFetcher {
     }
 
     /// `get_missing_events` between our forward extremities and the event; what comes back goes through
-    /// the pipeline oldest first (fetching their auth events if needed, but no further gaps).
+    /// the pipeline oldest first (fetching their auth events, and the state at the oldest one when it still
+    /// does not meet what we hold, but no further `get_missing_events`).
     private func fetchMissingPrevs(roomId: String, eventId: String, version: RoomVersion, origin: String,
                                    budget: inout Budget) async throws {
         guard let room = try await rooms.room(id: roomId) else { throw ReceiveError.unknownRoom(roomId) }

@@ -57,24 +57,46 @@ import Testing
         try await myelin.stop()
     }
 
+    /// `myelin serve` as a federating process: its name, data folder, ports and environment, to start it
+    /// and start it again.
+    struct FederatingProcess {
+        let serverName: String
+        let dataDir: String
+        let httpPort: Int
+        let environment: [String: String]
+
+        static func make() async throws -> FederatingProcess {
+            let (cert, key) = try await FederationTestSupport.certificate()
+            let tlsPort = try ServerProcess.freePort()
+            let dataDir = FileManager.default.temporaryDirectory
+                .appendingPathComponent("myelin-fed-process-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+            return FederatingProcess(
+                serverName: "127.0.0.1:\(tlsPort)", dataDir: dataDir, httpPort: try ServerProcess.freePort(),
+                environment: [
+                    "MYELIN_SERVER_NAME": "127.0.0.1:\(tlsPort)", "MYELIN_TLS__CERTIFICATE_PATH": cert,
+                    "MYELIN_TLS__PRIVATE_KEY_PATH": key, "MYELIN_TLS__ADDRESS": "127.0.0.1",
+                    "MYELIN_TLS__PORT": String(tlsPort), "MYELIN_OUTBOUND__ALLOW_PRIVATE_ADDRESSES": "true",
+                    "MYELIN_OUTBOUND__EXTRA_CA_FILE": cert, "MYELIN_FEDERATION__TRUSTED_KEY_SERVERS": "",
+                    "MYELIN_FEDERATION__RETRY_MAX_S": "10",
+                ])
+        }
+
+        func start() async throws -> ServerProcess {
+            try await ServerProcess.start(dataDir: dataDir, port: httpPort, extraEnvironment: environment)
+        }
+    }
+
     @Test func aQueueSurvivesMyelinBeingKilled() async throws {
-        let (cert, key) = try await FederationTestSupport.certificate()
-        let tlsPort = try ServerProcess.freePort()
-        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("myelin-kill-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-        let environment = [
-            "MYELIN_SERVER_NAME": "127.0.0.1:\(tlsPort)", "MYELIN_TLS__CERTIFICATE_PATH": cert,
-            "MYELIN_TLS__PRIVATE_KEY_PATH": key, "MYELIN_TLS__ADDRESS": "127.0.0.1", "MYELIN_TLS__PORT": String(tlsPort),
-            "MYELIN_OUTBOUND__ALLOW_PRIVATE_ADDRESSES": "true", "MYELIN_OUTBOUND__EXTRA_CA_FILE": cert,
-            "MYELIN_FEDERATION__TRUSTED_KEY_SERVERS": "", "MYELIN_FEDERATION__RETRY_MAX_S": "10",
-        ]
-        let httpPort = try ServerProcess.freePort()
-        var myelin = try await ServerProcess.start(dataDir: dataDir, port: httpPort, extraEnvironment: environment)
+        let process = try await FederatingProcess.make()
+        let dataDir = process.dataDir
+        let tlsServerName = process.serverName
+        var myelin = try await process.start()
         var synapse = try await SynapsePeer.start()
         do {
             let mia = try await myelin.client.register("mia")
             let sam = try await synapse.register("sam")
-            let roomId = try await sharedRoom(myelin.client, myelinServer: "127.0.0.1:\(tlsPort)", mia, synapse, sam)
+            let roomId = try await sharedRoom(myelin.client, myelinServer: tlsServerName, mia, synapse, sam)
             synapse.stop()
             let bodies = (1...20).map { "queued \($0)" }
             for body in bodies { _ = try await myelin.client.sendOK(mia, roomId, body) }
@@ -82,7 +104,7 @@ import Testing
             myelin.signal(SIGKILL)
             _ = try await myelin.waitForExit()
             synapse = try await synapse.restarted()
-            myelin = try await ServerProcess.start(dataDir: dataDir, port: httpPort, extraEnvironment: environment)
+            myelin = try await process.start()
             try await expectDelivered(bodies, at: synapse, sam, roomId)
         } catch {
             print("Synapse log tail:\n" + String(synapse.log().suffix(4000)))
@@ -95,5 +117,54 @@ import Testing
         myelin.signal(SIGTERM)
         _ = try await myelin.waitForExit()
         try? FileManager.default.removeItem(atPath: dataDir)
+    }
+
+    /// A server that was away comes back to a gap: the room's server kept only the newest five events for
+    /// it (its queue bound), and the returning server fills the gap behind them with get_missing_events
+    /// and the state at the oldest event it pulled.
+    @Test func aGapLeftWhileAServerWasAwayIsFilled() async throws {
+        var settings = FederationTestSupport.quickRetries
+        settings.maxQueuedEventsPerDestination = 5
+        let host = try await FederationTestSupport.startServer(federation: settings)
+        let process: FederatingProcess
+        var away: ServerProcess
+        do {
+            process = try await FederatingProcess.make()
+            away = try await process.start()
+        } catch {
+            try? await host.stop()
+            throw error
+        }
+        do {
+            let alice = try await host.register("alice")
+            let bob = try await away.client.register("bob")
+            let roomId = try await host.createRoom(alice, ["preset": "public_chat"])
+            let joined = try await away.client.post(
+                "/_matrix/client/v3/join/\(TestServer.segment(roomId))?server_name=\(TestServer.segment(host.serverName))",
+                [:], token: bob.accessToken)
+            try #require(joined.status == 200, "\(joined.json)")
+            away.signal(SIGKILL)
+            _ = try await away.waitForExit()
+            let missed = (1...40).map { "missed \($0)" }
+            for body in missed { _ = try await host.sendOK(alice, roomId, body) }
+            away = try await process.start()
+            try await FederationTestSupport.eventually("the newest message after the gap", within: 90) {
+                try await away.client.messageBodies(bob, roomId).contains("missed 40")
+            }
+            let seen = try await away.client.messageBodies(bob, roomId)
+            let filled = missed.filter(seen.contains)
+            // Five came from the queue; get_missing_events brought up to twenty more behind them.
+            #expect(filled.count >= 25, "\(seen)")
+            #expect(filled == Array(missed.suffix(filled.count)), "a contiguous run up to the newest")
+        } catch {
+            print("Myelin output:\n" + away.outputText())
+            away.signal(SIGKILL)
+            try? await host.stop()
+            throw error
+        }
+        away.signal(SIGTERM)
+        _ = try await away.waitForExit()
+        try await host.stop()
+        try? FileManager.default.removeItem(atPath: process.dataDir)
     }
 }

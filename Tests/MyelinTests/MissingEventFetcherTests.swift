@@ -138,8 +138,10 @@ import Testing
         let outcome = try await deliver(fetcher(h, server), last, h, room: room)
         #expect(RoomPipelineTests.accepted(outcome), "\(outcome)")
         #expect(server.requests.contains { $0.contains("/state_ids/") })
-        // The newest events came through get_missing_events (at most 20); the oldest were never fetched.
+        // The newest events came through get_missing_events (at most 20), the oldest of them judged against
+        // the state at its prev event; the oldest events were never fetched.
         #expect(try await status(h, chain.events[0]) == nil)
+        for event in chain.events.suffix(21) { #expect(try await status(h, event) == .accepted) }
         // The room moved on: the last event is a forward extremity and its state is the room's.
         let extremities = try await h.store.forwardExtremities(roomNid: try #require(try await h.store.room(id: room.id)).nid)
         #expect(extremities.map(\.eventId).contains(last.eventId))
@@ -168,8 +170,9 @@ import Testing
         #expect(try await status(h, chain.events[3]) == nil, "a badly signed event is never stored")
         #expect(try await status(h, chain.events[5]) != .accepted)
         for index in [0, 1, 2] { #expect(try await status(h, chain.events[index]) == .accepted) }
-        // Past the forgery the chain cannot be checked event by event; the last one still arrives through
-        // the state at its prev event.
+        // Past the forgery the chain is judged against the state the server gives at the forged event; the
+        // forgery itself stays out.
+        for index in [4, 6, 7] { #expect(try await status(h, chain.events[index]) == .accepted) }
         #expect(RoomPipelineTests.accepted(outcome), "\(outcome)")
         try await h.close()
     }
