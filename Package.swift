@@ -143,6 +143,14 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/HTTPClientBench"),
 
+        // Federation figures: /send throughput into a `myelin serve` process and its RSS over a gap.
+        .executableTarget(name: "myelin-federation-bench", dependencies: [
+            "MyelinServer", "MyelinFederation", "MyelinHTTPClient", "MatrixCore", "MyelinTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Benchmarks/FederationBench"),
+
         // Spawning helper programs from tests without Foundation's Process (see ChildProcess.swift).
         .target(name: "MyelinTestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MatrixCoreTests", dependencies: ["MatrixCore"]),

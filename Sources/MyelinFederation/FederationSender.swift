@@ -35,6 +35,8 @@ public actor FederationSender {
         await queueNewEvents()
         do {
             for destination in try await store.destinationsWithQueuedEvents() { wake(destination) }
+        } catch is CancellationError {
+            return
         } catch {
             logger.error("federation sender: cannot read the outbox", metadata: ["error": "\(error)"])
         }
@@ -69,6 +71,8 @@ public actor FederationSender {
                 for destination in woken { wake(destination) }
                 if events.count < 200 { return }
             }
+        } catch is CancellationError {
+            // Shutting down: the progress was not moved, so the next start queues these.
         } catch {
             logger.error("federation sender: cannot queue events", metadata: ["error": "\(error)"])
         }
