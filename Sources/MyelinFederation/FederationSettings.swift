@@ -11,6 +11,8 @@ public struct FederationSettings: Sendable {
     /// Inbound transactions processed at once per origin; more wait, up to `maxQueuedTransactionsPerOrigin`.
     public var maxConcurrentTransactionsPerOrigin = 1
     public var maxQueuedTransactionsPerOrigin = 8
+    /// Seconds an inbound transaction may take before it is answered (fetching missing events stops then).
+    public var transactionTimeoutS = 30
     /// Outbound retry backoff: first delay, doubling (with jitter) up to the cap.
     public var retryInitialMs: Int64 = 5_000
     public var retryMaxMs: Int64 = 3_600_000

@@ -32,9 +32,10 @@ public actor MissingEventFetcher {
         self.logger = logger
     }
 
-    /// What the pipeline made of `json`, after fetching what was missing (within the bounds).
-    public func receive(_ json: JSONObject, roomId: String, eventId: String, version: RoomVersion, origin: String)
-        async throws -> ReceiveOutcome
+    /// What the pipeline made of `json`, after fetching what was missing (within the bounds). `deadlineMs`
+    /// cuts the fetching shorter still (the transaction the event came in must be answered in time).
+    public func receive(_ json: JSONObject, roomId: String, eventId: String, version: RoomVersion, origin: String,
+                        deadlineMs: Int64? = nil) async throws -> ReceiveOutcome
     {
         if let failed = recentFailures[eventId], nowMs() - failed < failureMemoryMs {
             throw ReceiveError.invalidEvent("\(eventId) failed recently; not retried yet")
@@ -49,8 +50,8 @@ public actor MissingEventFetcher {
         }
         await enterRoom(roomId)
         defer { leaveRoom(roomId) }
-        var budget = Budget(events: settings.maxMissingEventsPerPDU,
-                            deadlineMs: nowMs() + Int64(settings.missingEventsTimeoutS) * 1000)
+        let ownDeadline = nowMs() + Int64(settings.missingEventsTimeoutS) * 1000
+        var budget = Budget(events: settings.maxMissingEventsPerPDU, deadlineMs: min(ownDeadline, deadlineMs ?? ownDeadline))
         do {
             return try await process(json, roomId: roomId, eventId: eventId, version: version, origin: origin,
                                      budget: &budget, fillGaps: true)

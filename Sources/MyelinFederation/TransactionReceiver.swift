@@ -59,9 +59,13 @@ public actor TransactionReceiver {
         {
             return answer
         }
+        // The sender waits for our answer (Synapse gives up after a minute): fetching what PDUs lack stops
+        // at this deadline; a PDU left with a gap is answered with an error and comes back through
+        // get_missing_events with the next event of its room.
+        let deadlineMs = nowMs() + Int64(settings.transactionTimeoutS) * 1000
         var results: JSONObject = [:]
         for case .object(let json) in pdus {
-            guard let (eventId, result) = await process(json, origin: origin) else { continue }
+            guard let (eventId, result) = await process(json, origin: origin, deadlineMs: deadlineMs) else { continue }
             results[eventId] = .object(result)
         }
         if !edus.isEmpty {
@@ -76,7 +80,7 @@ public actor TransactionReceiver {
     }
 
     /// One PDU's result; nil for a PDU that names no room we know (Synapse drops those silently too).
-    private func process(_ json: JSONObject, origin: String) async -> (String, JSONObject)? {
+    private func process(_ json: JSONObject, origin: String, deadlineMs: Int64) async -> (String, JSONObject)? {
         guard let roomId = json["room_id"]?.stringValue, let room = try? await rooms.store.room(id: roomId),
             let version = RoomVersion.named(room.version), let pdu = try? PDU(json: json, roomVersion: version)
         else {
@@ -92,7 +96,7 @@ public actor TransactionReceiver {
         do {
             try await ServerAccess.checkACL(rooms: rooms, roomId: roomId, server: origin)
             let outcome = try await fetcher.receive(json, roomId: roomId, eventId: pdu.eventId, version: version,
-                                                    origin: origin)
+                                                    origin: origin, deadlineMs: deadlineMs)
             switch outcome {
             case .accepted, .alreadyKnown, .softFailed: return (pdu.eventId, [:])
             case .rejected(_, let reason): return (pdu.eventId, ["error": .string("rejected: \(reason)")])

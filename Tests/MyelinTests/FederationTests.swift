@@ -73,4 +73,78 @@ import Testing
         }
         try await a.stop()
     }
+
+    /// A restricted room on A that lets in members of another room on A: B's user, once in that room, joins
+    /// through A, which picks a local member to authorise the join and countersigns it.
+    @Test func aRestrictedJoinIsAuthorisedByTheResidentServer() async throws {
+        let a = try await FederationTestSupport.startServer()
+        let b = try await FederationTestSupport.startServer()
+        do {
+            let alice = try await a.register("alice")
+            let bob = try await b.register("bob")
+            let lobby = try await a.createRoom(alice, ["preset": "public_chat"])
+            let inner = try await a.createRoom(alice, [
+                "preset": "private_chat", "room_version": "10",
+                "initial_state": [[
+                    "type": "m.room.join_rules", "state_key": "",
+                    "content": ["join_rule": "restricted",
+                                "allow": [["type": "m.room_membership", "room_id": .string(lobby)]]],
+                ]],
+            ])
+            let via = "?server_name=\(TestServer.segment(a.serverName))"
+            // Not yet in the lobby: refused by A with the reason.
+            let early = try await b.client.post("/_matrix/client/v3/join/\(TestServer.segment(inner))" + via, [:],
+                                                token: bob.accessToken)
+            #expect(early.status == 403, "\(early.json)")
+            let joinedLobby = try await b.client.post("/_matrix/client/v3/join/\(TestServer.segment(lobby))" + via, [:],
+                                                      token: bob.accessToken)
+            try #require(joinedLobby.status == 200, "\(joinedLobby.json)")
+            let joined = try await b.client.post("/_matrix/client/v3/join/\(TestServer.segment(inner))" + via, [:],
+                                                 token: bob.accessToken)
+            try #require(joined.status == 200, "\(joined.json)")
+            try await FederationTestSupport.eventually("bob's restricted join at a") {
+                try await a.membership(alice, inner, of: bob.userId) == "join"
+            }
+            let member = try await a.client.get(
+                a.roomPath(inner, "state/m.room.member/\(TestServer.segment(bob.userId))"), token: alice.accessToken)
+            #expect(member.json["join_authorised_via_users_server"]?.stringValue == alice.userId)
+        } catch {
+            try? await a.stop()
+            try? await b.stop()
+            throw error
+        }
+        try await a.stop()
+        try await b.stop()
+    }
+
+    /// History from before B joined: B's /messages reaches the start of what it holds and backfills from A.
+    @Test func historyFromBeforeTheJoinIsBackfilled() async throws {
+        let a = try await FederationTestSupport.startServer()
+        let b = try await FederationTestSupport.startServer()
+        do {
+            let alice = try await a.register("alice")
+            let bob = try await b.register("bob")
+            let roomId = try await a.createRoom(alice, ["preset": "public_chat"])
+            let earlier = (1...15).map { "before bob \($0)" }
+            for body in earlier { _ = try await a.sendOK(alice, roomId, body) }
+            let joined = try await b.client.post(
+                "/_matrix/client/v3/join/\(TestServer.segment(roomId))?server_name=\(TestServer.segment(a.serverName))",
+                [:], token: bob.accessToken)
+            try #require(joined.status == 200, "\(joined.json)")
+            let seen = try await b.messageBodies(bob, roomId)
+            #expect(seen == earlier, "\(seen)")
+            // The history is older than everything B saw live: an incremental sync does not bring it as new.
+            let sync = try await b.client.get("/_matrix/client/v3/sync", token: bob.accessToken)
+            let since = try #require(sync.json["next_batch"]?.stringValue)
+            _ = try await b.messageBodies(bob, roomId)
+            let next = try await b.client.get("/_matrix/client/v3/sync?timeout=0&since=\(since)", token: bob.accessToken)
+            #expect(next.json["rooms"]?["join"]?[roomId]?["timeline"]?["events"]?.arrayValue?.isEmpty ?? true)
+        } catch {
+            try? await a.stop()
+            try? await b.stop()
+            throw error
+        }
+        try await a.stop()
+        try await b.stop()
+    }
 }
