@@ -33,7 +33,7 @@ logger.logLevel = .warning
 
 let work = "/tmp/myelin-federation-bench-\(getpid())"
 try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-let (cert, key) = try makeCertificate(in: work)
+let (cert, key) = try TestCertificate.make(in: work)
 
 // The receiver: `myelin serve`, restartable with the same data.
 let receiverTLS = try freePort()
@@ -251,25 +251,4 @@ func freePort() throws -> Int {
     }
     guard bound == 0 else { throw BenchError("no free port") }
     return Int(UInt16(bigEndian: address.sin_port))
-}
-
-/// A self-signed end-entity certificate for 127.0.0.1 made by openssl (see FederationTestSupport).
-func makeCertificate(in directory: String) throws -> (String, String) {
-    try """
-        [req]
-        distinguished_name = dn
-        prompt = no
-        [dn]
-        CN = 127.0.0.1
-        [leaf]
-        basicConstraints = CA:FALSE
-        subjectAltName = IP:127.0.0.1,DNS:localhost
-        """.write(toFile: directory + "/req.cnf", atomically: true, encoding: .utf8)
-    let child = try ChildProcess.spawn("/usr/bin/env", [
-        "openssl", "req", "-x509", "-config", directory + "/req.cnf", "-extensions", "leaf", "-newkey", "ec",
-        "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-        "-keyout", directory + "/key.pem", "-out", directory + "/cert.pem",
-    ], stdout: .null, stderr: .null)
-    guard child.wait() == 0 else { throw BenchError("openssl failed") }
-    return (directory + "/cert.pem", directory + "/key.pem")
 }

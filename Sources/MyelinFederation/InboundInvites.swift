@@ -25,16 +25,8 @@ public struct InboundInvites: Sendable {
                               status: 400, extra: ["room_version": .string(versionName)])
         }
         guard let event = body["event"]?.objectValue else { throw MatrixError.missingParam("'event' is required") }
-        let pdu: PDU
-        do {
-            pdu = try PDU(json: event, roomVersion: version)
-        } catch {
-            throw MatrixError.badJSON("Invalid event: \(error)")
-        }
-        guard pdu.eventId == eventId, pdu.resolvedRoomId == roomId else {
-            throw MatrixError.badJSON("The event's ID or room does not match the request")
-        }
-        guard pdu.type == "m.room.member", pdu.membership == "invite", let invitee = pdu.stateKey else {
+        let pdu = try InboundMembershipEvent.parse(event, version: version, eventId: eventId, roomId: roomId)
+        guard pdu.membership == "invite", let invitee = pdu.stateKey else {
             throw MatrixError.badJSON("Not an invite event")
         }
         guard FederationSender.domain(of: pdu.sender) == origin else {

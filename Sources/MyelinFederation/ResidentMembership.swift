@@ -77,16 +77,8 @@ public struct ResidentMembership: Sendable {
         try await ServerAccess.checkACL(rooms: rooms, roomId: roomId, server: origin)
         let room = try await rooms.room(roomId)
         let version = try rooms.version(of: room)
-        let pdu: PDU
-        do {
-            pdu = try PDU(json: body, roomVersion: version)
-        } catch {
-            throw MatrixError.badJSON("Invalid event: \(error)")
-        }
-        guard pdu.eventId == eventId, pdu.resolvedRoomId == roomId else {
-            throw MatrixError.badJSON("The event's ID or room does not match the request")
-        }
-        guard pdu.type == "m.room.member", pdu.membership == membership, pdu.stateKey == pdu.sender else {
+        let pdu = try InboundMembershipEvent.parse(body, version: version, eventId: eventId, roomId: roomId)
+        guard pdu.membership == membership, pdu.stateKey == pdu.sender else {
             throw MatrixError.badJSON("Not a \(membership) event of its sender")
         }
         try Self.requireUser(pdu.sender, of: origin)

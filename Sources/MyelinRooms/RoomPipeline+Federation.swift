@@ -263,8 +263,9 @@ extension RoomPipeline {
         }
     }
 
-    /// The authorisation rules against the event's own auth events, which must be stored.
-    private func checkAgainstAuthEvents(_ pdu: PDU, room: RoomRecord) async throws -> AuthDecision {
+    /// The authorisation rules against the event's own auth events, which must be stored
+    /// (`ReceiveError.missingAuthEvents` otherwise).
+    func checkAgainstAuthEvents(_ pdu: PDU, room: RoomRecord) async throws -> AuthDecision {
         let loader = loader(pdu.roomVersion)
         let authStored = try await store.events(ids: pdu.authEvents)
         let missing = pdu.authEvents.filter { authStored[$0] == nil }

@@ -302,21 +302,8 @@ public final class RoomPipeline: Sendable {
         let createTuple = StateTuple(type: "m.room.create", stateKey: "")
         guard let current = room.currentSnapshot else { throw ReceiveError.unknownRoom(room.roomId) }
 
-        // 1. Against its own auth events.
-        let authStored = try await store.events(ids: pdu.authEvents)
-        let missingAuth = pdu.authEvents.filter { authStored[$0] == nil }
-        if !missingAuth.isEmpty { throw ReceiveError.missingAuthEvents(missingAuth) }
-        var authEvents: [PDU] = []
-        var rejectedAuth: Set<String> = []
-        for stored in authStored.values {
-            authEvents.append(try await loader.pdu(stored))
-            if stored.status == .rejected { rejectedAuth.insert(stored.eventId) }
-        }
-        var authState: [StateTuple: PDU] = [:]
-        for event in authEvents { if let tuple = event.stateTuple { authState[tuple] = event } }
-        if !version.createEventInAuthEvents {
-            authState[createTuple] = try await loader.event("$" + room.roomId.dropFirst())
-        }
+        // 1. Against its own auth events (all must be stored; judged once the state before is stored too).
+        let decisionOnAuthEvents = try await checkAgainstAuthEvents(pdu, room: room)
 
         // 2. The state before it: the state after its prev event, or the resolution of several.
         let prevStored = try await store.events(ids: pdu.prevEvents)
@@ -343,11 +330,7 @@ public final class RoomPipeline: Sendable {
             resolvedBefore = resolved
         }
 
-        let decisionOnAuthEvents = AuthRules.checkAuthEventsSelection(
-            pdu, authEvents: authEvents, isRejected: { rejectedAuth.contains($0.eventId) })
-        var decision = decisionOnAuthEvents
-        if decision == .allow { decision = AuthRules.check(pdu, state: { authState[$0] }) }
-        if case .reject(let reason) = decision {
+        if case .reject(let reason) = decisionOnAuthEvents {
             _ = try await persist(pdu, room: room, status: .rejected, rejection: reason, stateBefore: stateBefore,
                                   currentState: .unchanged)
             return .rejected(eventId: pdu.eventId, reason: "against its auth events: \(reason)")

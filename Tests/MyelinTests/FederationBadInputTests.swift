@@ -19,10 +19,7 @@ import Testing
 
     /// A room on A that B's bob has joined over federation.
     func withSetup(_ body: (Setup) async throws -> Void) async throws {
-        let a = try await FederationTestSupport.startServer()
-        let b: TestServer
-        do { b = try await FederationTestSupport.startServer() } catch { try? await a.stop(); throw error }
-        do {
+        try await FederationTestSupport.withTwoServers { a, b in
             let alice = try await a.register("alice")
             let bob = try await b.register("bob")
             let roomId = try await a.createRoom(alice, ["preset": "public_chat"])
@@ -31,13 +28,7 @@ import Testing
                 [:], token: bob.accessToken)
             try #require(joined.status == 200, "\(joined.json)")
             try await body(Setup(a: a, b: b, alice: alice, bob: bob, roomId: roomId))
-        } catch {
-            try? await a.stop()
-            try? await b.stop()
-            throw error
         }
-        try await a.stop()
-        try await b.stop()
     }
 
     /// A request to A signed as B (or with `key` instead of B's), over A's plain listener.

@@ -6,9 +6,7 @@ import Testing
 /// leaves, and a destination that was down catching up.
 @Suite(.serialized) struct FederationTests {
     @Test func remoteUserJoinsAndMessagesFlowBothWays() async throws {
-        let a = try await FederationTestSupport.startServer()
-        let b = try await FederationTestSupport.startServer()
-        do {
+        try await FederationTestSupport.withTwoServers { a, b in
             let alice = try await a.register("alice")
             let bob = try await b.register("bob")
             let roomId = try await a.createRoom(alice, ["preset": "public_chat", "name": "across"])
@@ -47,13 +45,7 @@ import Testing
             try await FederationTestSupport.eventually("bob's leave at a") {
                 try await a.membership(alice, roomId, of: bob.userId) == "leave"
             }
-        } catch {
-            try? await a.stop()
-            try? await b.stop()
-            throw error
         }
-        try await a.stop()
-        try await b.stop()
     }
 
     @Test func unsignedAndWronglySignedRequestsAreRefused() async throws {
@@ -77,9 +69,7 @@ import Testing
     /// A restricted room on A that lets in members of another room on A: B's user, once in that room, joins
     /// through A, which picks a local member to authorise the join and countersigns it.
     @Test func aRestrictedJoinIsAuthorisedByTheResidentServer() async throws {
-        let a = try await FederationTestSupport.startServer()
-        let b = try await FederationTestSupport.startServer()
-        do {
+        try await FederationTestSupport.withTwoServers { a, b in
             let alice = try await a.register("alice")
             let bob = try await b.register("bob")
             let lobby = try await a.createRoom(alice, ["preset": "public_chat"])
@@ -108,20 +98,12 @@ import Testing
             let member = try await a.client.get(
                 a.roomPath(inner, "state/m.room.member/\(TestServer.segment(bob.userId))"), token: alice.accessToken)
             #expect(member.json["join_authorised_via_users_server"]?.stringValue == alice.userId)
-        } catch {
-            try? await a.stop()
-            try? await b.stop()
-            throw error
         }
-        try await a.stop()
-        try await b.stop()
     }
 
     /// History from before B joined: B's /messages reaches the start of what it holds and backfills from A.
     @Test func historyFromBeforeTheJoinIsBackfilled() async throws {
-        let a = try await FederationTestSupport.startServer()
-        let b = try await FederationTestSupport.startServer()
-        do {
+        try await FederationTestSupport.withTwoServers { a, b in
             let alice = try await a.register("alice")
             let bob = try await b.register("bob")
             let roomId = try await a.createRoom(alice, ["preset": "public_chat"])
@@ -139,12 +121,6 @@ import Testing
             _ = try await b.messageBodies(bob, roomId)
             let next = try await b.client.get("/_matrix/client/v3/sync?timeout=0&since=\(since)", token: bob.accessToken)
             #expect(next.json["rooms"]?["join"]?[roomId]?["timeline"]?["events"]?.arrayValue?.isEmpty ?? true)
-        } catch {
-            try? await a.stop()
-            try? await b.stop()
-            throw error
         }
-        try await a.stop()
-        try await b.stop()
     }
 }

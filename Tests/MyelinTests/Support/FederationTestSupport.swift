@@ -2,6 +2,7 @@ import Foundation
 import MatrixCore
 import MyelinFederation
 import MyelinServer
+import MyelinTestSupport
 import Testing
 
 /// Homeservers that federate with each other over TLS on loopback, as real servers do: each is named
@@ -11,9 +12,7 @@ enum FederationTestSupport {
     /// The body limit of `/send` (FederationRoutes.maxTransactionBytes).
     static let maxTransactionBytes = 4 * 1024 * 1024
 
-    /// A certificate for 127.0.0.1 and localhost, made once per process by openssl (Python's
-    /// `cryptography`, under Synapse, refuses the DER mbedTLS 2.28 writes for ECDSA certificates: it puts
-    /// a NULL parameter in the signature algorithm).
+    /// The test certificate (`TestCertificate`), made once per process.
     static func certificate() async throws -> (cert: String, key: String) {
         try await CertificateCache.shared.get()
     }
@@ -53,6 +52,23 @@ enum FederationTestSupport {
             }
         }
         throw lastError ?? TestFailure("no server started")
+    }
+
+    /// Runs `body` with two federating servers and always stops both.
+    static func withTwoServers(federation: FederationSettings? = nil,
+                               _ body: (TestServer, TestServer) async throws -> Void) async throws {
+        let a = try await startServer(federation: federation)
+        let b: TestServer
+        do { b = try await startServer(federation: federation) } catch { try? await a.stop(); throw error }
+        do {
+            try await body(a, b)
+        } catch {
+            try? await a.stop()
+            try? await b.stop()
+            throw error
+        }
+        try await a.stop()
+        try await b.stop()
     }
 
     /// Waits (bounded) until `condition` holds, checking every 100 ms.
@@ -102,24 +118,6 @@ actor CertificateCache {
     private static func make() async throws -> (cert: String, key: String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("myelin-fed-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        // A minimal config of our own: not a CA (mbedTLS trusts a self-signed end-entity certificate found
-        // in its trust list, not a self-signed CA serving as a leaf), and nothing from the system openssl.cnf.
-        try """
-            [req]
-            distinguished_name = dn
-            prompt = no
-            [dn]
-            CN = 127.0.0.1
-            [leaf]
-            basicConstraints = CA:FALSE
-            subjectAltName = IP:127.0.0.1,DNS:localhost
-            """.write(toFile: dir + "/req.cnf", atomically: true, encoding: .utf8)
-        let result = try await runProgram([
-            "openssl", "req", "-x509", "-config", dir + "/req.cnf", "-extensions", "leaf", "-newkey", "ec",
-            "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-            "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem",
-        ])
-        guard result.status == 0 else { throw TestFailure("openssl failed: \(result.output)") }
-        return (dir + "/cert.pem", dir + "/key.pem")
+        return try await ChildProcess.offPool { Result { try TestCertificate.make(in: dir) } }.get()
     }
 }
