@@ -220,6 +220,8 @@ public actor MissingEventFetcher {
                                    budget: inout Budget) async throws {
         guard let room = try await rooms.room(id: roomId) else { throw ReceiveError.unknownRoom(roomId) }
         let extremities = try await rooms.forwardExtremities(roomNid: room.nid)
+        // Nothing older than the first event we hold is wanted (Synapse asks the same way).
+        let minDepth = try await rooms.historyEdge(roomNid: room.nid, count: 1).events.first?.depth ?? 0
         let limit = min(budget.events, 20)
         let answer = try await request(FederationRequest(
             .POST, destination: origin,
@@ -228,7 +230,7 @@ public actor MissingEventFetcher {
                 "earliest_events": .array(extremities.map { .string($0.eventId) }),
                 "latest_events": [.string(eventId)],
                 "limit": .int(Int64(limit)),
-                "min_depth": .int(0),
+                "min_depth": .int(minDepth),
             ],
             maxResponseBytes: 16 * 1024 * 1024), budget)
         // A server may answer with more than asked: only `limit` are looked at.

@@ -127,6 +127,17 @@ import Testing
             let wrongOrigin = try await signed(setup, "PUT", "/_matrix/federation/v1/send/t6", .object(claimed))
             #expect(wrongOrigin.status == 403)
 
+            // Once the room's server ACL denies B, B's PDUs are refused.
+            #expect(try await setup.a.putState(setup.alice, setup.roomId, type: "m.room.server_acl",
+                                               ["allow": ["*"], "deny": [.string(ServerACLHost.of(setup.b.serverName))],
+                                                "allow_ip_literals": true]).status == 200)
+            let denied = try await message(setup, body: "denied")
+            let afterACL = try await signed(setup, "PUT", "/_matrix/federation/v1/send/t7", transaction(setup, [denied.json]))
+            #expect(afterACL.status == 200)
+            #expect(afterACL.json["pdus"]?[denied.eventId]?["error"]?.stringValue?.contains("ACL") == true,
+                    "\(afterACL.json)")
+            #expect(try await setup.a.running.homeserver.services.rooms.store.event(id: denied.eventId) == nil)
+
             // Everything earlier is still there.
             let bodies = try await setup.a.messageBodies(setup.alice, setup.roomId)
             #expect(bodies.contains("one") && bodies.contains("two"))
@@ -177,4 +188,9 @@ import Testing
             #expect(try await setup.a.membership(setup.alice, setup.roomId, of: setup.bob.userId) == "join")
         }
     }
+}
+
+/// The host part of a server name, as ACL globs match it.
+enum ServerACLHost {
+    static func of(_ serverName: String) -> String { ServerACL.hostWithoutPort(serverName) }
 }

@@ -123,4 +123,71 @@ import Testing
             #expect(next.json["rooms"]?["join"]?[roomId]?["timeline"]?["events"]?.arrayValue?.isEmpty ?? true)
         }
     }
+
+    /// Invites across servers, turned down: through the inviting server while it is up, and locally (a
+    /// leave of ours that cites the invite) when it cannot be reached.
+    @Test func remoteInvitesAreTurnedDownEvenWhenTheirServerIsGone() async throws {
+        let a = try await FederationTestSupport.startServer()
+        let b = try await FederationTestSupport.startServer()
+        do {
+            let alice = try await a.register("alice")
+            let bob = try await b.register("bob")
+            let first = try await b.createRoom(bob, ["preset": "private_chat"])
+            let second = try await b.createRoom(bob, ["preset": "private_chat"])
+            for roomId in [first, second] {
+                let invited = try await b.invite(bob, roomId, alice.userId)
+                try #require(invited.status == 200, "\(invited.json)")
+            }
+            try await FederationTestSupport.eventually("both invites at a") {
+                let sync = try await a.client.get("/_matrix/client/v3/sync", token: alice.accessToken)
+                let invites = sync.json["rooms"]?["invite"]?.objectValue.map { $0.map(\.key) } ?? []
+                return invites.contains(first) && invites.contains(second)
+            }
+            // Turned down through B: B sees the leave.
+            let declined = try await a.client.post(a.roomPath(first, "leave"), [:], token: alice.accessToken)
+            #expect(declined.status == 200, "\(declined.json)")
+            try await FederationTestSupport.eventually("the declined invite at b") {
+                try await b.membership(bob, first, of: alice.userId) == "leave"
+            }
+            // B goes away: the second invite is turned down here alone.
+            try await b.stop()
+            let alone = try await a.client.post(a.roomPath(second, "leave"), [:], token: alice.accessToken)
+            #expect(alone.status == 200, "\(alone.json)")
+            let sync = try await a.client.get("/_matrix/client/v3/sync", token: alice.accessToken)
+            #expect(sync.json["rooms"]?["invite"]?[second] == nil)
+        } catch {
+            try? await a.stop()
+            try? await b.stop()
+            throw error
+        }
+        try await a.stop()
+    }
+
+    /// Knocking on a room of another server, and being let in: the knock travels through make_knock and
+    /// send_knock, the knocker's sync shows it, and an invite then a join follow.
+    @Test func aKnockOnAnotherServersRoom() async throws {
+        try await FederationTestSupport.withTwoServers { a, b in
+            let alice = try await a.register("alice")
+            let bob = try await b.register("bob")
+            let roomId = try await a.createRoom(alice, ["preset": "private_chat", "name": "knock here"])
+            #expect(try await a.putState(alice, roomId, type: "m.room.join_rules", ["join_rule": "knock"]).status == 200)
+            let knocked = try await b.client.post(
+                "/_matrix/client/v3/knock/\(TestServer.segment(roomId))?server_name=\(TestServer.segment(a.serverName))",
+                ["reason": "let me in"], token: bob.accessToken)
+            try #require(knocked.status == 200, "\(knocked.json)")
+            try await FederationTestSupport.eventually("the knock at a") {
+                try await a.membership(alice, roomId, of: bob.userId) == "knock"
+            }
+            let sync = try await b.client.get("/_matrix/client/v3/sync", token: bob.accessToken)
+            let knockState = sync.json["rooms"]?["knock"]?[roomId]?["knock_state"]?["events"]?.arrayValue ?? []
+            #expect(knockState.contains { $0["type"]?.stringValue == "m.room.name" })
+            #expect(try await a.invite(alice, roomId, bob.userId).status == 200)
+            try await FederationTestSupport.eventually("bob can join") {
+                try await b.join(bob, roomId).status == 200
+            }
+            try await FederationTestSupport.eventually("bob joined at a") {
+                try await a.membership(alice, roomId, of: bob.userId) == "join"
+            }
+        }
+    }
 }

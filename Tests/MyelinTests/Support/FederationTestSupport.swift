@@ -27,8 +27,9 @@ enum FederationTestSupport {
         return settings
     }
 
-    /// Starts a federating server; `configure` adjusts it further.
-    static func startServer(federation: FederationSettings? = nil,
+    /// Starts a federating server named `host:PORT` (`localhost` exercises name resolution and certificate
+    /// host names; the certificate covers both); `configure` adjusts it further.
+    static func startServer(federation: FederationSettings? = nil, host: String = "127.0.0.1",
                             _ configure: @escaping (inout MyelinConfig) -> Void = { _ in }) async throws -> TestServer {
         let (cert, key) = try await certificate()
         var lastError: (any Error)? = nil
@@ -37,7 +38,7 @@ enum FederationTestSupport {
             let port = try ServerProcess.freePort()
             do {
                 return try await TestServer.start(federation: federation, realFederation: true) { config in
-                    config.serverName = "127.0.0.1:\(port)"
+                    config.serverName = "\(host):\(port)"
                     config.tlsCertificatePath = cert
                     config.tlsPrivateKeyPath = key
                     config.tlsAddress = "127.0.0.1"
@@ -54,12 +55,13 @@ enum FederationTestSupport {
         throw lastError ?? TestFailure("no server started")
     }
 
-    /// Runs `body` with two federating servers and always stops both.
+    /// Runs `body` with two federating servers, `127.0.0.1:PORT` and `localhost:PORT` (so a server ACL can
+    /// tell them apart), and always stops both.
     static func withTwoServers(federation: FederationSettings? = nil,
                                _ body: (TestServer, TestServer) async throws -> Void) async throws {
         let a = try await startServer(federation: federation)
         let b: TestServer
-        do { b = try await startServer(federation: federation) } catch { try? await a.stop(); throw error }
+        do { b = try await startServer(federation: federation, host: "localhost") } catch { try? await a.stop(); throw error }
         do {
             try await body(a, b)
         } catch {
