@@ -103,6 +103,7 @@ public struct MatrixServices: Sendable {
         table.add(TypingRoutes(services: self).routes)
         table.add(ReceiptRoutes(services: self).routes)
         table.add(PresenceRoutes(services: self).routes)
+        table.add(PushRuleRoutes().routes)
         if let preview = urlPreview { table.add(URLPreviewRoutes(preview: preview).routes) }
         if let federation {
             table.add(ServerKeyRoutes(federation: federation.keys).routes)

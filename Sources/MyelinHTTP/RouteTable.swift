@@ -84,6 +84,17 @@ public struct RouteTable: Sendable {
     }
 
     public func lookup(method: HTTPRequest.Method, path: [String]) -> Lookup {
+        // The r0 prefix (spec r0.6.1, which older clients such as Quaternion and weechat-matrix still use)
+        // names the same endpoints as v3: Synapse serves each client and media endpoint under both.
+        if path.count > 2, path[0] == "_matrix", path[1] == "client" || path[1] == "media", path[2] == "r0" {
+            var current = path
+            current[2] = "v3"
+            return lookupExact(method: method, path: current)
+        }
+        return lookupExact(method: method, path: path)
+    }
+
+    private func lookupExact(method: HTTPRequest.Method, path: [String]) -> Lookup {
         var pathMatched = false
         // A route's three-segment prefix may hold parameters; try the literal key and the wildcard ones.
         for key in Self.candidateKeys(path) {

@@ -300,6 +300,14 @@ struct SyncResponseBuilder {
         let entries = try await service.accountData.changes(
             userNid: requester.userNid, after: since?.accountData ?? 0, upTo: now.accountData, limit: 10_000)
         var changes = AccountChanges()
+        // The push rules live with the server (no client may write them as account data); clients read
+        // them from the first sync, Element Web before anything else. They are the spec's defaults until
+        // the push rules API lets users change them.
+        if since == nil, filter.accountData.matches(type: "m.push_rules", sender: nil) {
+            changes.global.append(["type": "m.push_rules", "content": [
+                "global": .object(PushRuleSet.serverDefault(for: requester.userId).json),
+            ]])
+        }
         for entry in entries {
             guard case .object(let content) = try JSONParser.parse(entry.content) else { continue }
             let event: JSONObject = ["type": .string(entry.type), "content": .object(content)]
