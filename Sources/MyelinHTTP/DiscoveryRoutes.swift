@@ -16,10 +16,10 @@ struct DiscoveryRoutes {
                     "unstable_features": .object([:]),
                 ])
             },
+            // Served by default, as Synapse does with its default public_baseurl: the server name over HTTPS,
+            // which is where a client that found this file will look anyway.
             Route(.get, "/.well-known/matrix/client", auth: .none) { _ in
-                guard let base = services.settings.wellKnownClientBaseURL else {
-                    throw MatrixError.notFound("No client discovery information is configured")
-                }
+                let base = services.settings.wellKnownClientBaseURL ?? "https://\(services.settings.serverName)/"
                 return MatrixResponse(json: ["m.homeserver": ["base_url": .string(base)]])
             },
             Route(.get, "/.well-known/matrix/server", auth: .none) { _ in
@@ -40,7 +40,7 @@ struct DiscoveryRoutes {
                         "m.3pid_changes": ["enabled": false],
                         "m.get_login_token": ["enabled": true],
                         "m.room_versions": [
-                            "default": "12",
+                            "default": .string(services.rooms.settings.defaultRoomVersion.identifier),
                             "available": .object(JSONObject(uniqueKeysWithValues: (1...12).map {
                                 (String($0), JSONValue.string("stable"))
                             })),

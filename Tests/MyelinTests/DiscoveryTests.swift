@@ -28,13 +28,14 @@ import Testing
         }
     }
 
-    @Test func wellKnownAbsentIs404() async throws {
+    @Test func clientDiscoveryDefaultsToTheServerNameAndDelegationIsOptIn() async throws {
         try await withServer { server in
             let client = try await server.client.get("/.well-known/matrix/client")
-            #expect(client.status == 404)
-            #expect(client.errcode == "M_NOT_FOUND")
+            #expect(client.status == 200)
+            #expect(client.json["m.homeserver"]?["base_url"]?.stringValue == "https://\(server.serverName)/")
             let federation = try await server.client.get("/.well-known/matrix/server")
             #expect(federation.status == 404)
+            #expect(federation.errcode == "M_NOT_FOUND")
         }
     }
 
@@ -49,6 +50,7 @@ import Testing
             let caps = response.json["capabilities"]
             #expect(caps?["m.change_password"]?["enabled"]?.boolValue == true)
             #expect(caps?["m.room_versions"]?["default"]?.stringValue == "12")
+            #expect(caps?["m.room_versions"]?["available"]?.objectValue?.count == 12)
         }
     }
 
@@ -90,6 +92,14 @@ import Testing
             let response = try await server.client.get("/_matrix/client/v3/account/whoami")
             #expect(response.status == 401)
             #expect(response.header("Access-Control-Allow-Origin") == "*")
+        }
+    }
+
+    @Test func capabilitiesNameTheConfiguredDefaultRoomVersion() async throws {
+        try await withServer({ $0.defaultRoomVersion = "10" }) { server in
+            let alice = try await server.register("alice")
+            let caps = try await server.client.get("/_matrix/client/v3/capabilities", token: alice.accessToken)
+            #expect(caps.json["capabilities"]?["m.room_versions"]?["default"]?.stringValue == "10")
         }
     }
 }
