@@ -2,8 +2,9 @@ import MatrixCore
 import MyelinAccounts
 import MyelinStorage
 
-/// Serving events with the bundled aggregation the spec requires for threads
-/// (`unsigned.m.relations.m.thread`: `latest_event`, `count`, `current_user_participated`).
+/// Serving events with the bundled aggregations the spec requires: threads
+/// (`unsigned.m.relations.m.thread`: `latest_event`, `count`, `current_user_participated`), and edits and
+/// references (`EditAggregation.swift`).
 extension RoomService {
     /// Client events for `viewer`, with thread summaries on the thread roots among them. As in
     /// Synapse, state events and events that themselves relate to another are never roots. A thread
@@ -12,6 +13,8 @@ extension RoomService {
         async throws -> [JSONObject]
     {
         var json = try await clientEvents(events, room: room, viewer: viewer)
+        try await bundleEditsAndReferences(&json, events: events, room: room, viewer: viewer,
+                                           visible: { try await visibility.visible($0) })
         let candidates = events.filter { $0.stateKey == nil && $0.relatesTo == nil }
         let summaries = try await store.threadSummaries(roomNid: room.nid, rootIds: candidates.map(\.eventId),
                                                         userId: viewer.userId)

@@ -196,6 +196,11 @@ struct SyncResponseBuilder {
         switch filter.eventFormat {
         case .client:
             result = try await service.rooms.clientEvents(events, room: room, viewer: requester)
+            // Edits and references bundled as the spec asks of sync too (clients show edits from them).
+            let rooms = service.rooms
+            let viewer = requester.userId
+            try await rooms.bundleEditsAndReferences(&result, events: events, room: room, viewer: requester,
+                                                     visible: { try await rooms.visibleEvents($0, room: room, userId: viewer) })
         case .federation:
             let version = try service.rooms.version(of: room)
             result = try events.map { event in

@@ -82,8 +82,19 @@ import Testing
                 ])
         }
 
+        /// Starts it; a restart may find a port briefly held as another connection's local port, so it
+        /// gets a few tries.
         func start() async throws -> ServerProcess {
-            try await ServerProcess.start(dataDir: dataDir, port: httpPort, extraEnvironment: environment)
+            var lastError: (any Error)? = nil
+            for _ in 0..<3 {
+                do {
+                    return try await ServerProcess.start(dataDir: dataDir, port: httpPort, extraEnvironment: environment)
+                } catch {
+                    lastError = error
+                    try await Task.sleep(for: .seconds(1))
+                }
+            }
+            throw lastError ?? TestFailure("myelin serve did not start")
         }
     }
 

@@ -73,10 +73,20 @@ final class SynapsePeer: Sendable {
         _ = child.wait()
     }
 
-    /// Stops it and starts it again on the same ports with the same data.
+    /// Stops it and starts it again on the same ports with the same data. While it was down, another
+    /// connection may have been given one of its ports as a local port: a few tries, a second apart.
     func restarted() async throws -> SynapsePeer {
         stop()
-        return try await SynapsePeer.start(port: port, httpPort: httpPort, directory: directory)
+        var lastError: (any Error)? = nil
+        for _ in 0..<5 {
+            do {
+                return try await SynapsePeer.start(port: port, httpPort: httpPort, directory: directory)
+            } catch {
+                lastError = error
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+        throw lastError ?? TestFailure("Synapse did not come back")
     }
 
     func log() -> String {
