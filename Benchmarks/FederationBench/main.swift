@@ -36,8 +36,8 @@ try FileManager.default.createDirectory(atPath: work, withIntermediateDirectorie
 let (cert, key) = try TestCertificate.make(in: work)
 
 // The receiver: `myelin serve`, restartable with the same data.
-let receiverTLS = try freePort()
-let receiverHTTP = try freePort()
+let receiverTLS = try LoopbackPort.free()
+let receiverHTTP = try LoopbackPort.free()
 let receiverName = "127.0.0.1:\(receiverTLS)"
 func startReceiver() async throws -> ChildProcess {
     var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("MYELIN_") }
@@ -65,7 +65,7 @@ httpConfiguration.allowPrivateAddresses = true
 let http = try HTTPClient(configuration: httpConfiguration, logger: logger)
 
 // The peer: an in-process homeserver that keeps only the newest event queued for a destination.
-let peerTLS = try freePort()
+let peerTLS = try LoopbackPort.free()
 var config = MyelinConfig()
 config.dataDir = work + "/peer"
 config.serverName = "127.0.0.1:\(peerTLS)"
@@ -236,19 +236,3 @@ func register(_ base: String, _ name: String) async throws -> BenchUser {
     return BenchUser(userId: answer["user_id"]?.stringValue ?? "", token: answer["access_token"]?.stringValue ?? "")
 }
 
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw -> Int32 in
-            guard bind(fd, raw, length) == 0 else { return -1 }
-            return getsockname(fd, raw, &length)
-        }
-    }
-    guard bound == 0 else { throw BenchError("no free port") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}

@@ -162,7 +162,7 @@ extension FederatedRooms {
     /// `PUT /v2/invite/{roomId}/{eventId}` to the invitee's server; its answer must be the same event with
     /// that server's valid signature added.
     public func countersignInvite(_ event: PDU, strippedState: [JSONObject]) async throws -> PDU {
-        guard let invitee = event.stateKey, let server = FederationSender.domain(of: invitee),
+        guard let invitee = event.stateKey, let server = matrixIDDomainOf(invitee),
             let roomId = event.resolvedRoomId
         else { throw MatrixError.badJSON("Not an invite") }
         let answer = try await refusalsAsMatrixErrors {
@@ -191,7 +191,7 @@ extension FederatedRooms {
 extension FederatedRooms {
     /// `GET /query/directory?room_alias=` to the alias's server.
     public func resolveAlias(_ alias: String) async throws -> ResolvedAlias {
-        guard let server = FederationSender.domain(of: alias) else { throw MatrixError.invalidParam("Bad alias \(alias)") }
+        guard let server = matrixIDDomainOf(alias) else { throw MatrixError.invalidParam("Bad alias \(alias)") }
         let answer: JSONObject
         do {
             answer = try await refusalsAsMatrixErrors {

@@ -197,7 +197,7 @@ public struct FederationEventService: Sendable {
         var membershipsAfter: [Membership]? = nil
         if event.type == "m.room.history_visibility", event.stateKey == "" {
             visibilityAfter = HistoryVisibility(content: content)
-        } else if event.type == "m.room.member", let user = event.stateKey, Self.domain(of: user) == origin {
+        } else if event.type == "m.room.member", let user = event.stateKey, matrixIDDomainOf(user) == origin {
             var after = state.memberships
             after[user] = content?["membership"]?.stringValue.flatMap(Membership.init(rawValue:)) ?? .leave
             membershipsAfter = Array(after.values)

@@ -57,7 +57,7 @@ public actor FederationSender {
                 var items: [(destination: String, eventNid: Int64)] = []
                 var woken: Set<String> = []
                 var membersByRoom: [Int64: [String]] = [:]
-                for event in events where Self.domain(of: event.sender) == serverName {
+                for event in events where matrixIDDomainOf(event.sender) == serverName {
                     if membersByRoom[event.roomNid] == nil {
                         membersByRoom[event.roomNid] = try await store.joinedMembers(roomNid: event.roomNid)
                     }
@@ -83,7 +83,7 @@ public actor FederationSender {
     /// the room but the one that sent it.
     public func broadcast(eventNid: Int64, roomNid: Int64, except origin: String) async throws {
         let joined = try await store.joinedMembers(roomNid: roomNid)
-        let destinations = Set(joined.compactMap(Self.domain)).subtracting([serverName, origin])
+        let destinations = Set(joined.compactMap(matrixIDDomainOf)).subtracting([serverName, origin])
         try await store.enqueue(destinations.map { ($0, eventNid) }, progress: nil,
                                 maxPerDestination: settings.maxQueuedEventsPerDestination)
         for destination in destinations { wake(destination) }
@@ -92,8 +92,8 @@ public actor FederationSender {
     /// Every server with a joined member, and for membership events the target's server (an invitee, a
     /// kicked or banned user), never ourselves.
     func destinations(of event: LocalEventToSend, joined: [String]) -> Set<String> {
-        var servers = Set(joined.compactMap(Self.domain))
-        if event.type == "m.room.member", let target = event.stateKey, let server = Self.domain(of: target) {
+        var servers = Set(joined.compactMap(matrixIDDomainOf))
+        if event.type == "m.room.member", let target = event.stateKey, let server = matrixIDDomainOf(target) {
             servers.insert(server)
         }
         servers.remove(serverName)
@@ -186,9 +186,5 @@ public actor FederationSender {
         let base = previous == 0 ? settings.retryInitialMs : min(previous * 2, settings.retryMaxMs)
         let jitter = Int64.random(in: -(base / 5)...(base / 5))
         return max(1, min(base + jitter, settings.retryMaxMs))
-    }
-
-    public static func domain(of userId: String) -> String? {
-        userId.firstIndex(of: ":").map { String(userId[userId.index(after: $0)...]) }
     }
 }

@@ -19,6 +19,8 @@ public struct FederationServices: Sendable {
     /// The read side: `/event`, `/state`, `/state_ids`, `/event_auth`, `/backfill`, `/get_missing_events`.
     public let events: FederationEventService
     public let store: FederationStore
+    /// The server's clock (stored timestamps use it; the transaction pruner compares with it).
+    public let nowMs: @Sendable () -> Int64
 
     public init(settings: FederationSettings, transport: any FederationTransport, keys: ServerKeyServices,
                 rooms: RoomService, database: MyelinDatabase, signingKey: SigningKey,
@@ -27,6 +29,7 @@ public struct FederationServices: Sendable {
         let serverName = rooms.pipeline.serverName
         self.settings = settings
         self.keys = keys
+        self.nowMs = nowMs
         self.transport = transport
         let store = FederationStore(database: database)
         self.store = store

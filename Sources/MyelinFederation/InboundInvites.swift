@@ -29,10 +29,10 @@ public struct InboundInvites: Sendable {
         guard pdu.membership == "invite", let invitee = pdu.stateKey else {
             throw MatrixError.badJSON("Not an invite event")
         }
-        guard FederationSender.domain(of: pdu.sender) == origin else {
+        guard matrixIDDomainOf(pdu.sender) == origin else {
             throw MatrixError.forbidden("\(pdu.sender) is not a user of \(origin)")
         }
-        guard FederationSender.domain(of: invitee) == serverName, await isLocalUser(invitee) else {
+        guard matrixIDDomainOf(invitee) == serverName, await isLocalUser(invitee) else {
             throw MatrixError.notFound("\(invitee) is not a user of this server")
         }
         try await ServerAccess.checkACL(rooms: rooms, roomId: roomId, server: origin)

@@ -42,7 +42,7 @@ public struct ResidentMembership: Sendable {
         }
         var servers: Set<String> = [serverName.description]
         for event in state where event.type == "m.room.member" && event.membership == "join" {
-            if let key = event.stateKey, let server = FederationSender.domain(of: key) { servers.insert(server) }
+            if let key = event.stateKey, let server = matrixIDDomainOf(key) { servers.insert(server) }
         }
         return [
             "origin": .string(serverName.description),
@@ -84,7 +84,7 @@ public struct ResidentMembership: Sendable {
         try Self.requireUser(pdu.sender, of: origin)
         var json = pdu.json
         if membership == "join", let authoriser = pdu.content["join_authorised_via_users_server"]?.stringValue,
-            FederationSender.domain(of: authoriser) == serverName.description
+            matrixIDDomainOf(authoriser) == serverName.description
         {
             do {
                 json = try EventSigning.sign(json, roomVersion: version, as: serverName, with: signingKey)
@@ -111,7 +111,7 @@ public struct ResidentMembership: Sendable {
     }
 
     static func requireUser(_ userId: String, of origin: String) throws {
-        guard FederationSender.domain(of: userId) == origin else {
+        guard matrixIDDomainOf(userId) == origin else {
             throw MatrixError.forbidden("\(userId) is not a user of \(origin)")
         }
     }

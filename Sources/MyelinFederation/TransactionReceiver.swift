@@ -89,12 +89,11 @@ public actor TransactionReceiver {
         // The sender's server must be the origin. Membership events are the exception: a resident server
         // passes on the joins, leaves and knocks other servers made through it (send_join and friends),
         // and their senders' signatures are checked like any other.
-        let senderServer = pdu.sender.firstIndex(of: ":").map { String(pdu.sender[pdu.sender.index(after: $0)...]) }
-        guard senderServer == origin || pdu.type == "m.room.member" else {
+        guard matrixIDDomainOf(pdu.sender) == origin || pdu.type == "m.room.member" else {
             return (pdu.eventId, ["error": .string("\(pdu.sender) is not a user of \(origin)")])
         }
         do {
-            try await ServerAccess.checkACL(rooms: rooms, roomId: roomId, server: origin)
+            try await ServerAccess.checkACL(rooms: rooms, room: room, server: origin)
             let outcome = try await fetcher.receive(json, roomId: roomId, eventId: pdu.eventId, version: version,
                                                     origin: origin, deadlineMs: deadlineMs)
             switch outcome {

@@ -35,22 +35,13 @@ struct FederationRoutes {
                 try await template(call, .knock)
             },
             Route(.put, prefix + "/v1/send_knock/{roomId}/{eventId}", auth: .server) { call in
-                let answer = try await federation.resident.sendKnock(
-                    origin: try call.server, roomId: call.parameter("roomId"), eventId: call.parameter("eventId"),
-                    body: try call.jsonObject().object)
-                return MatrixResponse(json: .object(answer))
+                try await membership(call, federation.resident.sendKnock)
             },
             Route(.put, prefix + "/v2/send_join/{roomId}/{eventId}", auth: .server) { call in
-                let answer = try await federation.resident.sendJoin(
-                    origin: try call.server, roomId: call.parameter("roomId"), eventId: call.parameter("eventId"),
-                    body: try call.jsonObject().object)
-                return MatrixResponse(json: .object(answer))
+                try await membership(call, federation.resident.sendJoin)
             },
             Route(.put, prefix + "/v2/send_leave/{roomId}/{eventId}", auth: .server) { call in
-                let answer = try await federation.resident.sendLeave(
-                    origin: try call.server, roomId: call.parameter("roomId"), eventId: call.parameter("eventId"),
-                    body: try call.jsonObject().object)
-                return MatrixResponse(json: .object(answer))
+                try await membership(call, federation.resident.sendLeave)
             },
             Route(.put, prefix + "/v2/invite/{roomId}/{eventId}", auth: .server) { call in
                 let answer = try await federation.invites.invite(
@@ -71,7 +62,7 @@ struct FederationRoutes {
             Route(.get, prefix + "/v1/query/profile", auth: .server) { call in
                 _ = try call.server
                 guard let userId = call.query["user_id"] else { throw MatrixError.missingParam("'user_id' is required") }
-                guard FederationSender.domain(of: userId) == rooms.serverName else {
+                guard matrixIDDomainOf(userId) == rooms.serverName else {
                     throw MatrixError.notFound("\(userId) is not a user of this server")
                 }
                 if let field = call.query["field"] {
@@ -109,6 +100,16 @@ struct FederationRoutes {
                     origin: try call.server, roomId: call.parameter("roomId"), request)))
             },
         ]
+    }
+
+    /// `send_join`, `send_leave`, `send_knock`: the signed event in the body, answered by the resident.
+    private func membership(
+        _ call: HTTPCall,
+        _ handle: (_ origin: String, _ roomId: String, _ eventId: String, _ body: JSONObject) async throws -> JSONObject
+    ) async throws -> MatrixResponse {
+        let answer = try await handle(try call.server, call.parameter("roomId"), call.parameter("eventId"),
+                                      try call.jsonObject().object)
+        return MatrixResponse(json: .object(answer))
     }
 
     private func eventIdQuery(_ call: HTTPCall) throws -> String {

@@ -163,9 +163,12 @@ extension RoomPipeline {
         return pdu.eventId
     }
 
-    private func hasLocalMember(_ room: RoomRecord) async throws -> Bool {
-        let suffix = ":" + serverName.description
-        return try await store.members(roomNid: room.nid, membership: "join").keys.contains { $0.hasSuffix(suffix) }
+    /// Whether any user of this server is joined: only then can we build the room's events ourselves.
+    func hasLocalMember(_ room: RoomRecord) async throws -> Bool {
+        let server = serverName.description
+        return try await store.members(roomNid: room.nid, membership: "join").keys.contains {
+            matrixIDDomainOf($0) == server
+        }
     }
 
     /// A membership event of ours in a room we are not joined to, stored as the room's one event and

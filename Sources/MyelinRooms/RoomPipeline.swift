@@ -457,8 +457,8 @@ public final class RoomPipeline: Sendable {
     }
 }
 
-/// The server part of a user ID or v1/v2 event ID.
-func matrixIDDomainOf(_ id: String) -> String? {
+/// The server part of a user ID, room alias or v1/v2 event ID.
+public func matrixIDDomainOf(_ id: String) -> String? {
     id.firstIndex(of: ":").map { String(id[id.index(after: $0)...]) }
 }
 

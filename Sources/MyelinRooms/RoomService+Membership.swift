@@ -68,10 +68,7 @@ extension RoomService {
         return try await remote.join(userId: requester.userId, roomId: roomId, servers: unique, content: content)
     }
 
-    /// Whether any user of this server is joined: only then can we build the room's events ourselves.
-    func hasLocalMember(_ room: RoomRecord) async throws -> Bool {
-        try await store.members(roomNid: room.nid, membership: Membership.join.rawValue).keys.contains(where: isLocalUser)
-    }
+    func hasLocalMember(_ room: RoomRecord) async throws -> Bool { try await pipeline.hasLocalMember(room) }
 
     /// `POST /knock/{roomIdOrAlias}` (room versions 7 and later); rooms of other servers through `via`.
     public func knock(_ requester: Requester, roomIdOrAlias: String, reason: String?, via: [String] = [])

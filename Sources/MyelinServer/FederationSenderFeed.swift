@@ -17,12 +17,11 @@ struct FederationSenderFeed: Service {
 /// Forgets the answers to inbound transactions after a day (senders retry within minutes).
 struct InboundTransactionPruner: Service {
     let federation: FederationServices
-    let nowMs: @Sendable () -> Int64
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try? await federation.store.pruneInbound(beforeMs: nowMs() - 24 * 3600 * 1000)
+                try? await federation.store.pruneInbound(beforeMs: federation.nowMs() - 24 * 3600 * 1000)
                 do { try await Task.sleep(for: .seconds(3600)) } catch { return }
             }
         }

@@ -183,7 +183,7 @@ public final class Homeserver: Sendable {
         if let federation = services.federation {
             result.append(FederationSenderFeed(sender: federation.sender,
                                                announcements: services.rooms.pipeline.announcements))
-            result.append(InboundTransactionPruner(federation: federation, nowMs: { WallClock.system.nowMs() }))
+            result.append(InboundTransactionPruner(federation: federation))
         }
         if config.tlsEnabled {
             let store: TLSConfigurationStore

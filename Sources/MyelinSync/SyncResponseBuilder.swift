@@ -182,7 +182,7 @@ struct SyncResponseBuilder {
             ?? PaginationToken.at(TimelinePosition(depth: Int64.max, stream: upTo))
         return [
             "timeline": [
-                "events": .array(try await formatted(timeline, room: room).map(JSONValue.object)),
+                "events": .array(try await formatted(timeline, room: room, aggregations: true).map(JSONValue.object)),
                 "limited": .bool(limited), "prev_batch": .string(prevBatch),
             ],
             "state": ["events": .array(try await formatted(stateEvents, room: room).map(JSONValue.object))],
@@ -191,12 +191,16 @@ struct SyncResponseBuilder {
 
     /// Events in the filter's `event_format` (client, or the PDU as federation carries it, redacted when
     /// redacted), cut down to its `event_fields`.
-    private func formatted(_ events: [StoredEvent], room: RoomRecord) async throws -> [JSONObject] {
+    /// `aggregations`: bundle edits and references (timeline events; state events have none to bundle).
+    private func formatted(_ events: [StoredEvent], room: RoomRecord, aggregations: Bool = false) async throws
+        -> [JSONObject]
+    {
         var result: [JSONObject]
         switch filter.eventFormat {
         case .client:
             result = try await service.rooms.clientEvents(events, room: room, viewer: requester)
             // Edits and references bundled as the spec asks of sync too (clients show edits from them).
+            guard aggregations, !events.isEmpty else { break }
             let rooms = service.rooms
             let viewer = requester.userId
             try await rooms.bundleEditsAndReferences(&result, events: events, room: room, viewer: requester,
