@@ -51,6 +51,10 @@ public struct MatrixError: Error, Sendable, CustomStringConvertible {
         MatrixError("M_LIMIT_EXCEEDED", "Too many requests", status: 429, extra: ["retry_after_ms": .int(retryAfterMs)])
     }
     public static func unknown(_ message: String) -> MatrixError { MatrixError("M_UNKNOWN", message, status: 400) }
+    /// A sliding sync `pos` the server no longer (or never) knew: the client starts the connection again.
+    public static func unknownPos(_ message: String = "Unknown position") -> MatrixError {
+        MatrixError("M_UNKNOWN_POS", message, status: 400)
+    }
     public static func userInUse() -> MatrixError { MatrixError("M_USER_IN_USE", "User ID already taken", status: 400) }
     public static func invalidUsername(_ message: String) -> MatrixError {
         MatrixError("M_INVALID_USERNAME", message, status: 400)

@@ -29,6 +29,7 @@ public struct MatrixServices: Sendable {
     public let toDevice: ToDeviceService
     public let rooms: RoomService
     public let sync: SyncService
+    public let slidingSync: SlidingSyncService
     public let profiles: ProfileService
     public let userDirectory: UserDirectoryService
     public let roomTags: RoomTagService
@@ -44,7 +45,8 @@ public struct MatrixServices: Sendable {
                 keyBackup: KeyBackupService, rooms: RoomService, sync: SyncService, profiles: ProfileService,
                 userDirectory: UserDirectoryService, ephemeral: EphemeralServices,
                 urlPreview: URLPreviewService? = nil, remoteKeys: (any RemoteKeyQuerier)? = nil,
-                federation: FederationServices? = nil) {
+                federation: FederationServices? = nil,
+                slidingSyncConnections: SlidingSyncConnections = SlidingSyncConnections()) {
         self.settings = settings
         self.federation = federation
         self.media = media
@@ -52,6 +54,7 @@ public struct MatrixServices: Sendable {
         self.urlPreview = urlPreview
         self.rooms = rooms
         self.sync = sync
+        self.slidingSync = SlidingSyncService(sync: sync, connections: slidingSyncConnections)
         self.profiles = profiles
         self.userDirectory = userDirectory
         self.roomTags = RoomTagService(rooms: rooms, accounts: accounts)
@@ -90,6 +93,7 @@ public struct MatrixServices: Sendable {
         table.add(AdminRoutes(services: self).routes)
         table.add(MediaRoutes(services: self).routes)
         table.add(SyncRoutes(services: self).routes)
+        table.add(SlidingSyncRoutes(services: self).routes)
         table.add(RoomCreationRoutes(services: self).routes)
         table.add(RoomSendRoutes(services: self).routes)
         table.add(RoomMembershipRoutes(services: self).routes)

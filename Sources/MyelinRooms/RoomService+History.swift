@@ -233,10 +233,3 @@ extension RoomService {
         return ids.sorted { $0.key < $1.key }.compactMap { events[$0.value] }
     }
 }
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let self else { return nil }
-        return try await transform(self)
-    }
-}

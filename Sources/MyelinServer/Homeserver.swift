@@ -132,7 +132,9 @@ public final class Homeserver: Sendable {
                                         settings: UserDirectorySettings(searchAllUsers: config.userDirectorySearchAllUsers)),
                                       ephemeral: ephemeral,
                                       urlPreview: preview,
-                                      federation: federationServices)
+                                      federation: federationServices,
+                                      slidingSyncConnections: SlidingSyncConnections(
+                                        settings: config.slidingSyncSettings))
         return Homeserver(config: config, database: database, services: services, logger: logger)
     }
 

@@ -1,5 +1,6 @@
 import Logging
 import MyelinAccounts
+import MyelinSync
 
 /// The whole configuration, typed. Every field has its default here and is documented, with the same
 /// default, in `config/myelin.example.toml` (a test keeps the two in step).
@@ -113,4 +114,9 @@ public struct MyelinConfig: Sendable, Equatable {
 
     /// Parsed room events kept in memory for the pipeline: an eighth of the budget.
     public var eventCacheBytes: Int { memoryBudgetMB * 1024 * 1024 / 8 }
+    /// Sliding sync connection states are held in memory: about one per 2 MB of the budget (an idle one
+    /// for a user in 200 rooms holds tens of kilobytes; see the benchmark figures in the README).
+    public var slidingSyncSettings: SlidingSyncConnections.Settings {
+        SlidingSyncConnections.Settings(maxConnections: max(16, memoryBudgetMB / 2))
+    }
 }

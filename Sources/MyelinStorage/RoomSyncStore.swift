@@ -1,4 +1,5 @@
 import GRDB
+import MatrixCore
 
 /// The queries /sync makes: stream positions and what changed in a range of them.
 extension RoomEventStore {
@@ -95,6 +96,22 @@ extension RoomEventStore {
         try await database.read { db in
             try Self.events(db, where: "e.stream_pos > ?", arguments: [after], orderBy: "e.stream_pos",
                             limit: limit, cached: true)
+        }
+    }
+}
+
+extension RoomEventStore {
+    /// The state keys set by a room's accepted state events in stream positions (after, upTo]; nil when
+    /// there are more than `limit` (the caller compares whole states instead).
+    public func stateTuplesChanged(roomNid: Int64, after: Int64, upTo: Int64, limit: Int) async throws -> Set<StateTuple>? {
+        try await database.read { db in
+            let rows = try Row.fetchAll(
+                db.cachedStatement(sql: """
+                    SELECT k.type, k.state_key FROM events e JOIN state_keys k ON k.state_key_nid = e.state_key_nid
+                    WHERE e.room_nid = ? AND e.stream_pos > ? AND e.stream_pos <= ? LIMIT ?
+                    """), arguments: [roomNid, after, upTo, limit + 1])
+            guard rows.count <= limit else { return nil }
+            return Set(rows.map { StateTuple(type: $0["type"], stateKey: $0["state_key"]) })
         }
     }
 }

@@ -21,6 +21,9 @@ public struct SyncSnapshot: Sendable {
         /// The client's token positions (rooms, to-device, device lists); nil on an initial sync.
         public var previous: (rooms: Int64, toDevice: Int64, deviceLists: Int64)?
         public var toDeviceLimit: Int
+        /// Where the to-device messages start when not at `previous.toDevice` (sliding sync's to-device
+        /// extension keeps its own position).
+        public var toDeviceSince: Int64?
 
         public init(userNid: Int64, userId: String, deviceId: String, roomsSince: Int64?,
                     previous: (rooms: Int64, toDevice: Int64, deviceLists: Int64)?, toDeviceLimit: Int) {
@@ -37,7 +40,7 @@ public struct SyncSnapshot: Sendable {
         try await database.read { db in
             let positions = try StreamPositions.read(db)
             let previous = request.previous
-            let acknowledged = previous?.toDevice ?? 0
+            let acknowledged = request.toDeviceSince ?? previous?.toDevice ?? 0
             let devices = try DeviceSyncState.read(
                 db, userNid: request.userNid, userId: request.userId, deviceId: request.deviceId,
                 toDevice: acknowledged...max(acknowledged, positions.toDevice), limit: request.toDeviceLimit,

@@ -86,7 +86,7 @@ struct SyncResponseBuilder {
                     continue
                 }
                 let room = try await service.rooms.room(membership.roomId)
-                let stripped = try await strippedState(room, memberEventNid: membership.eventNid)
+                let stripped = try await service.strippedState(room, memberEventNid: membership.eventNid, viewer: requester)
                 if membership.membership == "invite" {
                     invite[membership.roomId] = ["invite_state": ["events": .array(stripped.map(JSONValue.object))]]
                 } else {
@@ -260,30 +260,6 @@ struct SyncResponseBuilder {
         ["timeline", "state"].contains { section in
             entry[section]?["events"]?.arrayValue?.contains { $0["type"] == "m.room.member" } ?? false
         }
-    }
-
-    /// The stripped state an invitee or knocker sees (client-server API, "Stripped state"), with their
-    /// own membership event.
-    private func strippedState(_ room: RoomRecord, memberEventNid: Int64) async throws -> [JSONObject] {
-        let types = ["m.room.create", "m.room.join_rules", "m.room.name", "m.room.avatar", "m.room.canonical_alias",
-                     "m.room.encryption", "m.room.topic"]
-        let member = try await store.event(nid: memberEventNid)
-        var events: [JSONObject]
-        if let member, case .object(let json)? = try? JSONParser.parse(member.json),
-            let sent = (json["unsigned"]?["invite_room_state"] ?? json["unsigned"]?["knock_room_state"])?.arrayValue
-        {
-            // An invite from (or a knock on) another server's room: the stripped state its server sent.
-            events = sent.compactMap(\.objectValue).map(Self.stripped)
-        } else {
-            let state = try await service.rooms.currentState(room, types.map { StateTuple(type: $0, stateKey: "") })
-            events = types.compactMap { state[StateTuple(type: $0, stateKey: "")] }.map(Self.stripped)
-        }
-        if let member,
-            let json = try await service.rooms.clientEvents([member], room: room, viewer: requester).first
-        {
-            events.append(Self.stripped(json))
-        }
-        return events
     }
 
     static func stripped(_ event: PDU) -> JSONObject {

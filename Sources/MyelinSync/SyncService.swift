@@ -41,7 +41,7 @@ public final class SyncService: Sendable {
     }
 
     /// A token from the stored streams' positions and the in-memory ones (typing, presence).
-    private func token(_ stored: StreamPositions) async throws -> SyncToken {
+    func token(_ stored: StreamPositions) async throws -> SyncToken {
         var token = SyncToken(rooms: stored.rooms, accountData: stored.accountData)
         token.receipts = stored.receipts
         token.toDevice = stored.toDevice
