@@ -3,24 +3,31 @@ import MyelinStorage
 
 /// Turns stored events into the client-server API's event format (`ClientEvent`): federation fields
 /// dropped, redaction applied (with `unsigned.redacted_because`), `unsigned.prev_content`,
-/// `replaces_state`, `age`, and `transaction_id` for the device that sent the event.
+/// `replaces_state`, `age`, `transaction_id` for the device that sent the event, and the viewer's
+/// `membership` at the event (spec v1.11, MSC4115).
 struct ClientEventSerializer {
     let store: RoomEventStore
     let loader: RoomEventLoader
     let nowMs: Int64
 
-    /// The viewer's device, for `transaction_id`.
+    /// The viewer's device, for `transaction_id`, and user, for `membership`.
     struct Viewer {
         let userNid: Int64
+        let userId: String
         let deviceId: String
     }
 
     func serialize(_ events: [StoredEvent], viewer: Viewer?) async throws -> [JSONObject] {
         let related = try await store.events(nids: Array(Set(events.flatMap { [$0.redactedBy, $0.replacesNid].compactMap { $0 } })))
         var txnIds: [Int64: String] = [:]
+        var memberships = MembershipHistory(changes: [])
         if let viewer {
             txnIds = try await store.transactionIds(eventNids: events.map(\.nid), userNid: viewer.userNid,
                                                     deviceId: viewer.deviceId)
+            if let roomNid = events.first?.roomNid {
+                memberships = MembershipHistory(changes: try await store.membershipChanges(of: viewer.userId,
+                                                                                           roomNid: roomNid))
+            }
         }
         var result: [JSONObject] = []
         result.reserveCapacity(events.count)
@@ -34,6 +41,7 @@ struct ClientEventSerializer {
                 unsigned["replaces_state"] = .string(replaced.eventId)
             }
             if let txn = txnIds[event.nid] { unsigned["transaction_id"] = .string(txn) }
+            if viewer != nil { unsigned["membership"] = .string(memberships.membership(at: event)) }
             json["unsigned"] = .object(unsigned)
             result.append(json)
         }
@@ -64,5 +72,23 @@ struct ClientEventSerializer {
         }
         json["unsigned"] = .object(unsigned)
         return json
+    }
+}
+
+/// A user's membership changes in one room in stream order, to say what their membership was at an event.
+struct MembershipHistory {
+    let changes: [(streamPos: Int64, membership: String)]
+
+    /// The membership after the last change at or before the event (the event's own change included);
+    /// `leave` before any, as the spec asks.
+    func membership(at event: StoredEvent) -> String {
+        guard let position = event.streamPos else { return changes.last?.membership ?? "leave" }
+        var low = 0
+        var high = changes.count
+        while low < high {
+            let middle = (low + high) / 2
+            if changes[middle].streamPos <= position { low = middle + 1 } else { high = middle }
+        }
+        return low == 0 ? "leave" : changes[low - 1].membership
     }
 }

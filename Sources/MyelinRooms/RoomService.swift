@@ -96,7 +96,7 @@ public final class RoomService: Sendable {
     public func clientEvents(_ events: [StoredEvent], room: RoomRecord, viewer: Requester?) async throws -> [JSONObject] {
         let serializer = ClientEventSerializer(store: store, loader: try loader(room), nowMs: nowMs())
         return try await serializer.serialize(
-            events, viewer: viewer.map { .init(userNid: $0.userNid, deviceId: $0.deviceId) })
+            events, viewer: viewer.map { .init(userNid: $0.userNid, userId: $0.userId, deviceId: $0.deviceId) })
     }
 
     // MARK: Sending
@@ -132,6 +132,8 @@ public final class RoomService: Sendable {
         for invitee in plan.invites {
             var content: JSONObject = ["membership": "invite"]
             if plan.isDirect { content["is_direct"] = true }
+            // As /invite does (and Synapse): the invitee's profile, so clients name them before they join.
+            content = await withProfile(content, of: invitee)
             try await pipeline.send(roomId: roomId, LocalEvent(
                 type: "m.room.member", stateKey: invitee, sender: requester.userId, content: content))
         }

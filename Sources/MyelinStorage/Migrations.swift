@@ -8,7 +8,7 @@ enum Migrations {
                               "v4_media", "v5_e2ee_keys", "v6_key_backup", "v7_rooms",
                               "v8_reads", "v9_profiles", "v10_filters", "v11_receipts_presence",
                               "v12_device_lists_to_device", "v13_push_actions", "v14_server_keys",
-                              "v15_federation"]
+                              "v15_federation", "v16_member_history"]
 
     static func makeMigrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -534,6 +534,14 @@ enum Migrations {
                 );
                 INSERT INTO federation_sender_progress (id, stream_pos)
                     SELECT 1, COALESCE(MAX(stream_pos), 0) FROM events;
+                """)
+        }
+        // A user's membership at each event (`unsigned.membership`) reads their member events of a room:
+        // found by state key, not by scanning the room's timeline.
+        migrator.registerMigration("v16_member_history") { db in
+            try db.execute(sql: """
+                CREATE INDEX events_by_state_key ON events(state_key_nid, room_nid, stream_pos)
+                    WHERE state_key_nid IS NOT NULL;
                 """)
         }
         return migrator

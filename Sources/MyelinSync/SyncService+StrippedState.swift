@@ -17,8 +17,13 @@ extension SyncService {
             // An invite from (or a knock on) another server's room: the stripped state its server sent.
             events = sent.compactMap(\.objectValue).map(SyncResponseBuilder.stripped)
         } else {
-            let state = try await rooms.currentState(room, types.map { StateTuple(type: $0, stateKey: "") })
-            events = types.compactMap { state[StateTuple(type: $0, stateKey: "")] }.map(SyncResponseBuilder.stripped)
+            var tuples = types.map { StateTuple(type: $0, stateKey: "") }
+            // The inviter's own member event, so clients can name who invited (as Synapse sends it).
+            if let member, member.sender != member.stateKey {
+                tuples.append(StateTuple(type: "m.room.member", stateKey: member.sender))
+            }
+            let state = try await rooms.currentState(room, tuples)
+            events = tuples.compactMap { state[$0] }.map(SyncResponseBuilder.stripped)
         }
         if let member,
             let json = try await rooms.clientEvents([member], room: room, viewer: viewer).first

@@ -50,7 +50,15 @@ struct SlidingRoomResultBuilder {
         if entry.isDM { json["is_dm"] = true }
         if membership.membership == "invite" || membership.membership == "knock" {
             let stripped = try await sync.strippedState(room, memberEventNid: membership.eventNid, viewer: requester)
-            json["invite_state"] = .array(stripped.map(JSONValue.object))
+            // Stripped events carry only type, state key, sender and content here (Synapse's strip_event).
+            json["invite_state"] = .array(stripped.map { event in
+                var event = event
+                event["event_id"] = nil
+                event["origin_server_ts"] = nil
+                return .object(event)
+            })
+            // What the stripped state names the room (Synapse sends these for invites too).
+            if let name = entry.facts.name, !name.isEmpty { json["name"] = .string(name) }
             json["bump_stamp"] = .int(max(0, membership.streamPos))
             json["notification_count"] = 0
             json["highlight_count"] = 0

@@ -128,8 +128,9 @@ struct SlidingSyncExtensionsBuilder {
                 global.append(event)
             }
         }
-        // Rooms sent afresh on an incremental answer get all their account data.
+        // Rooms sent afresh get all their account data, an empty list when there is none (as Synapse).
         let fresh = rooms.intersection(sentInitially)
+        for roomId in fresh { byRoom[roomId] = [] }
         if !fresh.isEmpty {
             for entry in try await store.all(userNid: requester.userNid) {
                 guard let roomId = entry.roomId, fresh.contains(roomId),
@@ -142,6 +143,6 @@ struct SlidingSyncExtensionsBuilder {
             "global": .array(global),
             "rooms": .object(JSONObject(uniqueKeysWithValues: byRoom.map { ($0.key, JSONValue.array($0.value)) })),
         ]
-        return (section, !global.isEmpty || !byRoom.isEmpty)
+        return (section, !global.isEmpty || byRoom.values.contains { !$0.isEmpty })
     }
 }

@@ -177,11 +177,13 @@ struct SlidingSyncRound {
                     result.insert(roomId)
                 }
             }
-            // Only rooms the user is in carry receipts, typing and room account data.
-            return result.filter { memberships[$0]?.membership == "join" }
+            return result
         }
-        return .init(accountData: rooms(request.extensions.accountData), receipts: rooms(request.extensions.receipts),
-                     typing: rooms(request.extensions.typing))
+        // Only rooms the user is in carry receipts and typing; room account data is the user's own.
+        func joined(_ rooms: Set<String>?) -> Set<String>? { rooms?.filter { memberships[$0]?.membership == "join" } }
+        return .init(accountData: rooms(request.extensions.accountData),
+                     receipts: joined(rooms(request.extensions.receipts)),
+                     typing: joined(rooms(request.extensions.typing)))
     }
 
     private func hasEvents(_ entry: SlidingRoomEntry, after position: Int64, snapshot: SyncSnapshot, now: SyncToken)

@@ -3,15 +3,22 @@ import MatrixCore
 
 extension TestServer {
     static let slidingSyncPath = "/_matrix/client/unstable/org.matrix.simplified_msc3575/sync"
+}
 
+extension ClientAPIPeer {
     /// One sliding sync request; `pos` and `timeout` in the query, as Element X sends them.
-    func slidingSync(_ user: User, _ body: JSONObject, pos: String? = nil, timeout: Int = 0) async throws -> TestResponse {
+    func slidingSync(_ user: TestServer.User, _ body: JSONObject, pos: String? = nil, timeout: Int = 0) async throws
+        -> TestResponse
+    {
         var query = ["timeout=\(timeout)"]
         if let pos { query.append("pos=\(TestServer.queryValue(pos))") }
-        return try await client.post(Self.slidingSyncPath + "?" + query.joined(separator: "&"), .object(body),
+        return try await client.post(TestServer.slidingSyncPath + "?" + query.joined(separator: "&"), .object(body),
                                      token: user.accessToken)
     }
 
+}
+
+extension TestServer {
     /// A list over every room with the given window and config.
     static func slidingList(_ range: [Int64] = [0, 19], timelineLimit: Int64 = 5,
                             requiredState: [[String]] = [["m.room.create", ""]], filters: JSONObject? = nil) -> JSONValue {
