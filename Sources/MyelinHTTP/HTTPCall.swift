@@ -20,10 +20,12 @@ public struct HTTPCall: Sendable {
     public let remoteAddress: String?
     public let body: ByteBuffer
     let maxJSONDepth: Int
+    /// The connection the request came on (nil in tests that build calls by hand).
+    let channel: (any Channel)?
 
     init(method: HTTPRequest.Method, path: String, parameters: [String: String], query: [String: String],
          queryItems: [(String, String)] = [], headers: HTTPFields, requester: Requester?, origin: String? = nil,
-         remoteAddress: String?, body: ByteBuffer, maxJSONDepth: Int) {
+         remoteAddress: String?, body: ByteBuffer, maxJSONDepth: Int, channel: (any Channel)? = nil) {
         self.method = method
         self.path = path
         self.parameters = parameters
@@ -35,6 +37,7 @@ public struct HTTPCall: Sendable {
         self.remoteAddress = remoteAddress
         self.body = body
         self.maxJSONDepth = maxJSONDepth
+        self.channel = channel
     }
 
     /// The authenticated caller; handlers of routes marked `.required` can rely on it.

@@ -110,7 +110,7 @@ public struct MatrixResponder: HTTPResponder {
         let call = HTTPCall(
             method: request.method, path: request.uri.path, parameters: parameters, query: query,
             queryItems: queryItems, headers: request.headers, requester: requester, origin: origin,
-            remoteAddress: address, body: body, maxJSONDepth: settings.maxJSONDepth)
+            remoteAddress: address, body: body, maxJSONDepth: settings.maxJSONDepth, channel: context.channel)
         return (route, call)
     }
 

@@ -42,7 +42,7 @@ extension HTTPServerBuilder {
     {
         HTTPServerBuilder { responder in
             MbedTLSServerChannel(
-                HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idleTimeout)),
+                ClientGoneWatchingChannel(HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idleTimeout))),
                 store: store, handshakeTimeout: handshakeTimeout)
         }
     }

@@ -10,7 +10,10 @@ struct SlidingSyncRoutes {
             Route(.post, "/_matrix/client/unstable/org.matrix.simplified_msc3575/sync") { call in
                 let requester = try call.user
                 let request = try SlidingSyncRequest(body: try call.optionalJSONObject().object, query: call.query)
-                return MatrixResponse(json: .object(try await services.slidingSync.sync(requester, request)))
+                let slidingSync = services.slidingSync
+                return MatrixResponse(json: .object(try await call.untilClientGone {
+                    try await slidingSync.sync(requester, request)
+                }))
             },
         ]
     }

@@ -32,7 +32,8 @@ struct SyncRoutes {
                     filter: try await services.filters.syncFilter(userNid: requester.userNid,
                                                                   parameter: call.query["filter"]),
                     setPresence: call.query["set_presence"] ?? "online")
-                return MatrixResponse(json: .object(try await services.sync.sync(requester, request)))
+                let sync = services.sync
+                return MatrixResponse(json: .object(try await call.untilClientGone { try await sync.sync(requester, request) }))
             },
         ]
     }

@@ -173,7 +173,7 @@ public final class Homeserver: Sendable {
         }
         var result: [any Service] = [
             Application(
-                responder: responder, server: .http1(configuration: .init(idleTimeout: idle)),
+                responder: responder, server: .watchedHTTP1(idleTimeout: idle),
                 configuration: .init(address: .hostname(config.listenAddress, port: config.listenPort),
                                      serverName: "Myelin"),
                 onServerRunning: announce(.plain), logger: logger),

@@ -41,7 +41,8 @@ public actor SyncNotifier {
         return Ticket(id: next)
     }
 
-    /// Returns when the ticket is fired or after `timeout`, whichever is first; then forgets it.
+    /// Returns when the ticket is fired, after `timeout`, or when the calling task is cancelled (its
+    /// client went away), whichever is first; then forgets it.
     public func wait(_ ticket: Ticket, timeout: Duration) async {
         guard let slot = slots[ticket.id] else { return }
         if case .fired = slot {
@@ -49,9 +50,17 @@ public actor SyncNotifier {
             return
         }
         let deadline = ContinuousClock.now + timeout
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            slots[ticket.id] = .waiting(continuation, deadline: deadline)
-            scheduleTimer(at: deadline)
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                if Task.isCancelled {
+                    continuation.resume()
+                    return
+                }
+                slots[ticket.id] = .waiting(continuation, deadline: deadline)
+                scheduleTimer(at: deadline)
+            }
+        } onCancel: {
+            Task { await self.fire(ticket.id) }
         }
         remove(ticket.id)
     }

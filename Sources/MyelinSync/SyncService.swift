@@ -80,7 +80,14 @@ public final class SyncService: Sendable {
         while true {
             // Registered before looking, so a change landing while the response is built still wakes us.
             let ticket = await notifier.register(userNid: requester.userNid, userId: requester.userId)
-            let response = try await build(requester, request)
+            let response: SyncResponseBuilder.Response
+            do {
+                response = try await build(requester, request)
+            } catch {
+                // A failed (or, its client gone, cancelled) round must not leave its ticket behind.
+                await notifier.cancel(ticket)
+                throw error
+            }
             let remaining = deadline - ContinuousClock.now
             if request.since == nil || request.fullState || !response.isEmpty || remaining <= .zero {
                 await notifier.cancel(ticket)
@@ -88,6 +95,8 @@ public final class SyncService: Sendable {
             }
             // Woken or timed out: the next round builds the answer (and returns it at the deadline).
             await notifier.wait(ticket, timeout: remaining)
+            // The client went away: nobody will read another round.
+            try Task.checkCancellation()
         }
     }
 

@@ -133,7 +133,6 @@ struct SlidingSyncRound {
                 state.rooms[roomId] = .previously(since: from.rooms)
             }
         }
-
         let extensions = try await SlidingSyncExtensionsBuilder(
             sync: sync, requester: requester, request: request, from: from, now: now, snapshot: snapshot,
             roomIds: extensionRooms(wanted: wanted, roomsOfList: roomsOfList, memberships: memberships),

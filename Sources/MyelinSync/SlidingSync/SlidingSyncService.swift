@@ -39,14 +39,23 @@ public final class SlidingSyncService: Sendable {
         while true {
             // Registered before looking, so a change landing while the answer is built still wakes us.
             let ticket = await notifier.register(userNid: requester.userNid, userId: requester.userId)
-            let round = try await SlidingSyncRound(service: self, requester: requester, request: request,
+            let round: SlidingSyncRound.Result
+            do {
+                round = try await SlidingSyncRound(service: self, requester: requester, request: request,
                                                    previous: previous).build()
+            } catch {
+                // A failed (or, its client gone, cancelled) round must not leave its ticket behind.
+                await notifier.cancel(ticket)
+                throw error
+            }
             let remaining = deadline - ContinuousClock.now
             if request.pos == nil || !round.isEmpty || remaining <= .zero {
                 await notifier.cancel(ticket)
                 return await finish(round, key: key, request: request, previous: previous)
             }
             await notifier.wait(ticket, timeout: remaining)
+            // The client went away: nobody will read another round.
+            try Task.checkCancellation()
         }
     }
 
