@@ -7,35 +7,10 @@ wait (the #5 figure "a thousand idle long-polls cost little memory"). Standard l
 With --bare, each connection sends only half a request (no blank line ends the headers): the cost of
 an open HTTP connection alone, to tell it apart from a waiting /sync.
 """
-import argparse, asyncio, json, urllib.error, urllib.request, uuid
+import argparse, asyncio
 from urllib.parse import urlparse, quote
 
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def call(base, method, path, body=None, token=None):
-    req = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body is not None else None)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read())
-
-
-def register(base):
-    name = "idle" + uuid.uuid4().hex[:8]
-    body = {"username": name, "password": "idle long poll password"}
-    try:
-        call(base, "POST", "/_matrix/client/v3/register", body)
-    except urllib.error.HTTPError as e:  # 401: the user-interactive auth session
-        body["auth"] = {"type": "m.login.dummy", "session": json.loads(e.read())["session"]}
-    return call(base, "POST", "/_matrix/client/v3/register", body)["access_token"]
+from bench_http import call, register, rss_kib
 
 
 async def long_poll(host, port, path, token, opened):
@@ -61,7 +36,7 @@ async def main():
     ap.add_argument("--count", type=int, default=1000)
     ap.add_argument("--bare", action="store_true", help="half-sent requests instead of /sync long-polls")
     args = ap.parse_args()
-    token = register(args.base)
+    token = register(args.base)["access_token"]
     since = call(args.base, "GET", "/_matrix/client/v3/sync", token=token)["next_batch"]
     url = urlparse(args.base)
     path = f"/_matrix/client/v3/sync?timeout=170000&since={quote(since)}"

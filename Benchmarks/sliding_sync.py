@@ -13,11 +13,12 @@
 Run it against a release build with rate limits off (MYELIN_RATE_LIMIT__ENABLED=false). Standard
 library only.
 """
-import argparse, asyncio, json, statistics, threading, time, urllib.error, urllib.request, uuid
+import argparse, asyncio, json, statistics, threading, time, urllib.request, uuid
 from urllib.parse import urlparse
 
+from bench_http import PASSWORD, call, call_sized, register, rss_kib
+
 PATH = "/_matrix/client/unstable/org.matrix.simplified_msc3575/sync"
-PASSWORD = "sliding sync benchmark password"
 
 # What Element X's room list asks for (matrix-rust-sdk's RoomListService, 2025).
 ELEMENT_X_STATE = [
@@ -29,45 +30,16 @@ ELEMENT_X_STATE = [
 EXTENSIONS = {name: {"enabled": True} for name in ["to_device", "e2ee", "account_data", "receipts", "typing"]}
 
 
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def call(base, method, path, body=None, token=None, timeout=120):
-    req = urllib.request.Request(base + path, method=method,
-                                 data=json.dumps(body).encode() if body is not None else None)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        raw = r.read()
-        return json.loads(raw), len(raw)
-
-
-def register(base, name):
-    body = {"username": name, "password": PASSWORD}
-    try:
-        call(base, "POST", "/_matrix/client/v3/register", body)
-    except urllib.error.HTTPError as e:  # 401: the user-interactive auth session
-        body["auth"] = {"type": "m.login.dummy", "session": json.loads(e.read())["session"]}
-    answer, _ = call(base, "POST", "/_matrix/client/v3/register", body)
-    return answer
-
-
 def login(base, name):
-    answer, _ = call(base, "POST", "/_matrix/client/v3/login",
-                     {"type": "m.login.password", "identifier": {"type": "m.id.user", "user": name},
-                      "password": PASSWORD})
+    answer = call(base, "POST", "/_matrix/client/v3/login",
+                  {"type": "m.login.password", "identifier": {"type": "m.id.user", "user": name},
+                   "password": PASSWORD})
     return answer["access_token"]
 
 
 def sliding(base, token, body, pos=None, timeout_ms=0):
     query = f"?timeout={timeout_ms}" + (f"&pos={urllib.request.quote(pos)}" if pos else "")
-    return call(base, "POST", PATH + query, body, token, timeout=timeout_ms / 1000 + 60)
+    return call_sized(base, "POST", PATH + query, body, token, timeout=timeout_ms / 1000 + 60)
 
 
 def room_list_body(conn_id="room-list", timeline_limit=1):
@@ -82,7 +54,7 @@ def first_answer(base, rooms):
     token = register(base, name)["access_token"]
     friend = register(base, "friend" + uuid.uuid4().hex[:6])
     for i in range(rooms):
-        room, _ = call(base, "POST", "/_matrix/client/v3/createRoom",
+        room = call(base, "POST", "/_matrix/client/v3/createRoom",
                        {"name": f"Room {i}", "topic": "benchmark", "preset": "private_chat",
                         "invite": [friend["user_id"]]}, token)
         call(base, "PUT", f"/_matrix/client/v3/rooms/{room['room_id']}/send/m.room.message/t{i}",
@@ -101,7 +73,7 @@ def first_answer(base, rooms):
 
 def latency(base, connections, rounds=20):
     sender = register(base, "sender" + uuid.uuid4().hex[:6])
-    room, _ = call(base, "POST", "/_matrix/client/v3/createRoom", {"preset": "public_chat"}, sender["access_token"])
+    room = call(base, "POST", "/_matrix/client/v3/createRoom", {"preset": "public_chat"}, sender["access_token"])
     room_id = room["room_id"]
     tokens = []
     for i in range(connections):

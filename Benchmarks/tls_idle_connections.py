@@ -9,13 +9,7 @@ import ssl
 import sys
 import time
 
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+from bench_http import rss_kib
 
 
 def main():

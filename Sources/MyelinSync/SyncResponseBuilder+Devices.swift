@@ -16,19 +16,34 @@ extension SyncResponseBuilder {
         var hasNews: Bool { !toDevice.isEmpty || !(deviceLists?.isEmpty ?? true) }
 
         func write(into json: inout JSONObject) {
-            json["to_device"] = ["events": .array(toDevice.map { message in
-                let content = (try? JSONParser.parse(message.content)) ?? .object([:])
-                return ["sender": .string(message.sender), "type": .string(message.type), "content": content]
-            })]
+            json["to_device"] = ["events": .array(SyncResponseBuilder.clientForm(toDevice))]
             if let deviceLists {
-                json["device_lists"] = ["changed": .array(deviceLists.changed.sorted().map(JSONValue.string)),
-                                        "left": .array(deviceLists.left.sorted().map(JSONValue.string))]
+                json["device_lists"] = SyncResponseBuilder.clientForm(deviceLists)
             }
-            json["device_one_time_keys_count"] = .object(JSONObject(uniqueKeysWithValues: oneTimeKeyCounts.map {
-                ($0.key, JSONValue.int(Int64($0.value)))
-            }))
+            json["device_one_time_keys_count"] = .object(SyncResponseBuilder.keyCounts(oneTimeKeyCounts))
             json["device_unused_fallback_key_types"] = .array(unusedFallbackAlgorithms.map(JSONValue.string))
         }
+    }
+
+    /// To-device messages as clients read them.
+    static func clientForm(_ messages: [ToDeviceMessage]) -> [JSONValue] {
+        messages.map { message in
+            let content = (try? JSONParser.parse(message.content)) ?? .object([:])
+            return ["sender": .string(message.sender), "type": .string(message.type), "content": content]
+        }
+    }
+
+    static func clientForm(_ changes: DeviceListChanges) -> JSONValue {
+        ["changed": .array(changes.changed.sorted().map(JSONValue.string)),
+         "left": .array(changes.left.sorted().map(JSONValue.string))]
+    }
+
+    /// One-time key counts; clients read a missing count as "none", so signed_curve25519 is always given,
+    /// as Synapse does.
+    static func keyCounts(_ counts: [String: Int]) -> JSONObject {
+        var counts = counts
+        if counts["signed_curve25519"] == nil { counts["signed_curve25519"] = 0 }
+        return JSONObject(uniqueKeysWithValues: counts.map { ($0.key, JSONValue.int(Int64($0.value))) })
     }
 
     /// The spec's suggested cap on to-device messages per sync.
@@ -41,10 +56,8 @@ extension SyncResponseBuilder {
         let state = snapshot.devices
         let cut = state.toDevice.count == Self.toDeviceLimit
         let position = cut ? state.toDevice.last?.position ?? now.toDevice : max(now.toDevice, acknowledged)
-        var counts = state.oneTimeKeyCounts
-        // Clients read a missing count as "none"; signed_curve25519 is always given, as Synapse does.
-        if counts["signed_curve25519"] == nil { counts["signed_curve25519"] = 0 }
         return DeviceSections(toDevice: state.toDevice, toDevicePosition: position, deviceLists: state.deviceLists,
-                              oneTimeKeyCounts: counts, unusedFallbackAlgorithms: state.unusedFallbackAlgorithms)
+                              oneTimeKeyCounts: state.oneTimeKeyCounts,
+                              unusedFallbackAlgorithms: state.unusedFallbackAlgorithms)
     }
 }

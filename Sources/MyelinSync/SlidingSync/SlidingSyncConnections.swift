@@ -2,7 +2,8 @@ import MatrixCore
 
 /// The per-connection states of every open sliding sync connection, in memory and bounded: at most
 /// `maxConnections` in all and `maxPerDevice` per device (the least recently used goes first), each
-/// kept for `idleTimeout` after its last request. A client whose state went (or a server restart)
+/// kept for `idleTimeout` after its last request (a logged-out device's states age out the same way:
+/// its token no longer reaches them). A client whose state went (or a server restart)
 /// gets `M_UNKNOWN_POS` and starts the connection again, which MSC4186 makes every client handle.
 public actor SlidingSyncConnections {
     public struct Settings: Sendable {
@@ -78,11 +79,6 @@ public actor SlidingSyncConnections {
         connections[key] = connection
         enforceLimits(keeping: key)
         return assigned
-    }
-
-    /// Forgets every connection of a device (logged out or deleted).
-    public func forget(userNid: Int64, deviceId: String) {
-        connections = connections.filter { !($0.key.userNid == userNid && $0.key.deviceId == deviceId) }
     }
 
     private func evictIdle() {

@@ -40,29 +40,18 @@ struct SlidingSyncExtensionsBuilder {
             let since = toDevice.since ?? 0
             let cut = messages.count == toDevice.limit
             let next = cut ? messages.last?.position ?? now.toDevice : max(now.toDevice, since)
-            json["to_device"] = [
-                "next_batch": .string(String(next)),
-                "events": .array(messages.map { message in
-                    ["sender": .string(message.sender), "type": .string(message.type),
-                     "content": (try? JSONParser.parse(message.content)) ?? .object([:])]
-                }),
-            ]
+            json["to_device"] = ["next_batch": .string(String(next)),
+                                 "events": .array(SyncResponseBuilder.clientForm(messages))]
             hasNews = hasNews || !messages.isEmpty
         }
         if request.extensions.e2ee {
             let devices = snapshot.devices
-            var counts = devices.oneTimeKeyCounts
-            // Clients read a missing count as "none"; signed_curve25519 is always given, as Synapse does.
-            if counts["signed_curve25519"] == nil { counts["signed_curve25519"] = 0 }
             var e2ee: JSONObject = [
-                "device_one_time_keys_count": .object(JSONObject(uniqueKeysWithValues: counts.map {
-                    ($0.key, JSONValue.int(Int64($0.value)))
-                })),
+                "device_one_time_keys_count": .object(SyncResponseBuilder.keyCounts(devices.oneTimeKeyCounts)),
                 "device_unused_fallback_key_types": .array(devices.unusedFallbackAlgorithms.map(JSONValue.string)),
             ]
             if let lists = devices.deviceLists {
-                e2ee["device_lists"] = ["changed": .array(lists.changed.sorted().map(JSONValue.string)),
-                                        "left": .array(lists.left.sorted().map(JSONValue.string))]
+                e2ee["device_lists"] = SyncResponseBuilder.clientForm(lists)
                 hasNews = hasNews || !lists.isEmpty
             }
             json["e2ee"] = .object(e2ee)
