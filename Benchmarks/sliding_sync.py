@@ -128,8 +128,16 @@ def latency(base, connections, rounds=20):
 async def idle_memory(base, pid, name, count):
     # Connections are per device (at most 10 each): count / 10 logins, 10 connection IDs each.
     tokens = [login(base, name) for _ in range((count + 9) // 10)]
+    # Control: the same work on one connection ID (each answer replaces the last state), so what the
+    # allocator keeps after building answers is told apart from the connection states themselves.
+    time.sleep(1)
+    start = rss_kib(pid)
+    for _ in range(count):
+        sliding(base, tokens[0], room_list_body(conn_id="control"))
     time.sleep(1)
     before = rss_kib(pid)
+    print(f"control: {count} first answers on one connection: RSS {start} -> {before} KiB "
+          f"({(before - start) / count:.1f} KiB per answer kept by the allocator)")
     positions = []
     for n in range(count):
         token = tokens[n // 10]

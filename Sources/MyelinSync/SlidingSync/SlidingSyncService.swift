@@ -39,24 +39,34 @@ public final class SlidingSyncService: Sendable {
         while true {
             // Registered before looking, so a change landing while the answer is built still wakes us.
             let ticket = await notifier.register(userNid: requester.userNid, userId: requester.userId)
-            let round: SlidingSyncRound.Result
+            let answer: JSONObject?
             do {
-                round = try await SlidingSyncRound(service: self, requester: requester, request: request,
-                                                   previous: previous).build()
+                answer = try await answerIfDue(requester, request, key: key, previous: previous, deadline: deadline)
             } catch {
                 // A failed (or, its client gone, cancelled) round must not leave its ticket behind.
                 await notifier.cancel(ticket)
                 throw error
             }
-            let remaining = deadline - ContinuousClock.now
-            if request.pos == nil || !round.isEmpty || remaining <= .zero {
+            if let answer {
                 await notifier.cancel(ticket)
-                return await finish(round, key: key, request: request, previous: previous)
+                return answer
             }
-            await notifier.wait(ticket, timeout: remaining)
+            await notifier.wait(ticket, timeout: deadline - ContinuousClock.now)
             // The client went away: nobody will read another round.
             try Task.checkCancellation()
         }
+    }
+
+    /// One round: the answer when it has news or may not wait longer, else nil. A function of its own so
+    /// that what the round built is freed before the long-poll waits.
+    private func answerIfDue(_ requester: Requester, _ request: SlidingSyncRequest, key: SlidingSyncConnections.Key,
+                             previous: SlidingConnectionState, deadline: ContinuousClock.Instant) async throws
+        -> JSONObject?
+    {
+        let round = try await SlidingSyncRound(service: self, requester: requester, request: request,
+                                               previous: previous).build()
+        guard request.pos == nil || !round.isEmpty || deadline <= ContinuousClock.now else { return nil }
+        return await finish(round, key: key, request: request, previous: previous)
     }
 
     /// Records the connection's new state and writes its position into the answer.
