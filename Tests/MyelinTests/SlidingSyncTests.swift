@@ -319,3 +319,109 @@ import Testing
         }
     }
 }
+
+/// The room fields that change over a room's life, counts, pagination from `prev_batch`, knocks, and
+/// extensions scoped to some lists or rooms.
+@Suite struct SlidingSyncRoomFieldTests {
+    @Test func avatarCountsAndUnreadNotificationsFollowTheRoom() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let bob = try await server.register("bob")
+            let carol = try await server.register("carol")
+            let roomId = try await server.createRoom(alice, ["name": "Room", "preset": "public_chat"])
+            _ = try await server.putState(alice, roomId, type: "m.room.avatar", ["url": "mxc://localhost/first"])
+            try await server.joinOK(bob, roomId)
+            _ = try await server.invite(alice, roomId, carol.userId)
+            let body: JSONObject = ["lists": ["all": TestServer.slidingList(requiredState: [])],
+                                    "set_presence": "offline"]
+            let first = try await server.slidingSync(alice, body)
+            let room = try #require(first.json["rooms"]?[roomId])
+            #expect(room["avatar"] == "mxc://localhost/first")
+            #expect(room["joined_count"] == 2)
+            #expect(room["invited_count"] == 1)
+            #expect(room["notification_count"] == 0)
+            var pos = try #require(first.json["pos"]?.stringValue)
+            // Bob mentions alice by name: a highlighted notification.
+            _ = try await server.send(bob, roomId, ["msgtype": "m.text", "body": "alice: look",
+                                                    "m.mentions": ["user_ids": [.string(alice.userId)]]])
+            _ = try await server.putState(alice, roomId, type: "m.room.avatar", ["url": "mxc://localhost/second"])
+            let next = try await server.slidingSync(alice, body, pos: pos)
+            let changed = try #require(next.json["rooms"]?[roomId])
+            #expect(changed["avatar"] == "mxc://localhost/second")
+            #expect(changed["notification_count"] == 1)
+            #expect(changed["highlight_count"] == 1)
+            #expect(changed["name"] == nil)
+            pos = try #require(next.json["pos"]?.stringValue)
+            // Carol joins: the counts come again, nothing else.
+            try await server.joinOK(carol, roomId)
+            let joined = try await server.slidingSync(alice, body, pos: pos)
+            let counted = try #require(joined.json["rooms"]?[roomId])
+            #expect(counted["joined_count"] == 3)
+            #expect(counted["invited_count"] == 0)
+            #expect(counted["avatar"] == nil)
+        }
+    }
+
+    @Test func prevBatchPagesBackThroughMessages() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let roomId = try await server.createRoom(alice, ["preset": "public_chat"])
+            for i in 1...5 { _ = try await server.sendOK(alice, roomId, "m\(i)") }
+            let answer = try await server.slidingSync(alice, ["room_subscriptions": [
+                .init(stringLiteral: roomId): ["timeline_limit": 2, "required_state": []],
+            ]])
+            let room = try #require(answer.json["rooms"]?[roomId])
+            #expect(room.timelineBodies == ["m4", "m5"])
+            let token = try #require(room["prev_batch"]?.stringValue)
+            let page = try await server.client.get(
+                server.roomPath(roomId, "messages?dir=b&limit=2&from=\(TestServer.queryValue(token))"),
+                token: alice.accessToken)
+            #expect(page.status == 200)
+            let bodies = (page.json["chunk"]?.arrayValue ?? []).compactMap { $0["content"]?["body"]?.stringValue }
+            #expect(bodies == ["m3", "m2"])
+        }
+    }
+
+    @Test func knocksComeWithTheirStrippedState() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let bob = try await server.register("bob")
+            let roomId = try await server.createRoom(alice, ["name": "Door", "room_version": "7"])
+            _ = try await server.putState(alice, roomId, type: "m.room.join_rules", ["join_rule": "knock"])
+            #expect(try await server.knock(bob, roomId).status == 200)
+            let answer = try await server.slidingSync(bob, ["lists": ["all": TestServer.slidingList()]])
+            let room = try #require(answer.json["rooms"]?[roomId])
+            let stripped = room["invite_state"]?.arrayValue ?? []
+            #expect(stripped.contains { $0["type"] == "m.room.member" && $0["content"]?["membership"] == "knock" })
+            #expect(stripped.contains { $0["type"] == "m.room.join_rules" })
+            #expect(room["name"] == "Door")
+            #expect(room["timeline"] == nil)
+        }
+    }
+
+    @Test func roomScopedExtensionsCoverOnlyTheListsAndRoomsNamed() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let bob = try await server.register("bob")
+            let inList = try await server.createRoom(alice, ["preset": "public_chat", "name": "listed"])
+            let subscribed = try await server.createRoom(alice, ["preset": "public_chat", "name": "subscribed"])
+            for roomId in [inList, subscribed] {
+                try await server.joinOK(bob, roomId)
+                let eventId = try await server.sendOK(bob, roomId, "read me")
+                _ = try await server.receipt(bob, roomId, "m.read", eventId)
+            }
+            func receiptRooms(_ scope: JSONObject) async throws -> Set<String> {
+                let response = try await server.slidingSync(alice, [
+                    "lists": ["named": TestServer.slidingList([0, 0], requiredState: [], filters: ["room_name_like": "listed"])],
+                    "room_subscriptions": [.init(stringLiteral: subscribed): ["timeline_limit": 1, "required_state": []]],
+                    "extensions": ["receipts": .object(scope.merging(["enabled": true]) { a, _ in a })],
+                ])
+                return Set(response.json["extensions"]?["receipts"]?["rooms"]?.objectValue?.keys ?? [])
+            }
+            #expect(try await receiptRooms([:]) == Set([inList, subscribed]))
+            #expect(try await receiptRooms(["lists": ["named"], "rooms": []]) == [inList])
+            #expect(try await receiptRooms(["lists": [], "rooms": [.string(subscribed)]]) == [subscribed])
+            #expect(try await receiptRooms(["lists": [], "rooms": []]) == [])
+        }
+    }
+}
