@@ -28,6 +28,14 @@ struct DiscoveryRoutes {
                 }
                 return MatrixResponse(json: ["m.server": .string(server)])
             },
+            // Spec v1.15: a server without the OAuth 2.0 API answers 404 `M_UNRECOGNIZED` here, which tells
+            // clients to use /login. MSC2965's unstable paths (Synapse serves both) say the same.
+            Route(.get, "/_matrix/client/v1/auth_metadata", aliases: [
+                "/_matrix/client/unstable/org.matrix.msc2965/auth_metadata",
+                "/_matrix/client/unstable/org.matrix.msc2965/auth_issuer",
+            ], auth: .none) { _ in
+                throw MatrixError.unrecognized("This server does not offer the OAuth 2.0 API; log in with /login")
+            },
             Route(.get, "/_matrix/client/v3/capabilities") { call in
                 _ = try call.user
                 return MatrixResponse(json: [

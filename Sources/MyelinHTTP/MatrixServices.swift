@@ -104,6 +104,10 @@ public struct MatrixServices: Sendable {
         table.add(ReceiptRoutes(services: self).routes)
         table.add(PresenceRoutes(services: self).routes)
         table.add(PushRuleRoutes().routes)
+        table.add(PusherRoutes().routes)
+        table.add(ThirdPartyLookupRoutes().routes)
+        table.add(ThirdPartyIdentifierRoutes().routes)
+        table.add(ApplicationServiceRoutes().routes)
         if let preview = urlPreview { table.add(URLPreviewRoutes(preview: preview).routes) }
         if let federation {
             table.add(ServerKeyRoutes(federation: federation.keys).routes)

@@ -102,4 +102,16 @@ import Testing
             #expect(caps.json["capabilities"]?["m.room_versions"]?["default"]?.stringValue == "10")
         }
     }
+
+    @Test func authMetadataSaysThereIsNoOAuthAPI() async throws {
+        try await withServer { server in
+            for path in ["/_matrix/client/v1/auth_metadata", "/_matrix/client/unstable/org.matrix.msc2965/auth_metadata",
+                         "/_matrix/client/unstable/org.matrix.msc2965/auth_issuer"] {
+                let response = try await server.client.get(path)
+                #expect(response.status == 404, "\(path)")
+                #expect(response.errcode == "M_UNRECOGNIZED", "\(path)")
+                #expect(response.json["error"]?.stringValue?.contains("OAuth") == true, "\(path)")
+            }
+        }
+    }
 }
