@@ -1,4 +1,4 @@
-/// The HTTP layer's configuration (from the `[http]`, `[well_known]` and `[rate_limit]` sections).
+/// The HTTP layer's configuration (from the `[http]`, `[well_known]`, `[rate_limit]` and `[voip]` sections).
 public struct HTTPSettings: Sendable {
     public var serverName: String
     public var maxBodyBytes: Int
@@ -12,10 +12,12 @@ public struct HTTPSettings: Sendable {
     /// Log one line per request.
     public var logRequests: Bool
     public var rateLimits: RateLimitSettings
+    /// The TURN servers of `/voip/turnServer`.
+    public var turn: TURNSettings
 
     public init(serverName: String, maxBodyBytes: Int = 1 << 20, maxJSONDepth: Int = 64,
                 wellKnownClientBaseURL: String? = nil, wellKnownServer: String? = nil, trustForwardedFor: Bool = false,
-                logRequests: Bool = true, rateLimits: RateLimitSettings = .init()) {
+                logRequests: Bool = true, rateLimits: RateLimitSettings = .init(), turn: TURNSettings = .init()) {
         self.serverName = serverName
         self.maxBodyBytes = maxBodyBytes
         self.maxJSONDepth = maxJSONDepth
@@ -24,5 +26,6 @@ public struct HTTPSettings: Sendable {
         self.trustForwardedFor = trustForwardedFor
         self.logRequests = logRequests
         self.rateLimits = rateLimits
+        self.turn = turn
     }
 }

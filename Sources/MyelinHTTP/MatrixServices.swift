@@ -108,6 +108,7 @@ public struct MatrixServices: Sendable {
         table.add(ThirdPartyLookupRoutes().routes)
         table.add(ThirdPartyIdentifierRoutes().routes)
         table.add(ApplicationServiceRoutes().routes)
+        table.add(VoIPRoutes(turn: settings.turn, nowMs: accounts.clock.nowMs).routes)
         if let preview = urlPreview { table.add(URLPreviewRoutes(preview: preview).routes) }
         if let federation {
             table.add(ServerKeyRoutes(federation: federation.keys).routes)

@@ -207,6 +207,16 @@ enum ConfigSchema {
         bool("user_directory.search_all_users") { $0.userDirectorySearchAllUsers = $1 },
         int("presence.idle_timeout_s", 60...86_400) { $0.presenceIdleTimeoutS = $1 },
         int("presence.offline_timeout_s", 10...3600) { $0.presenceOfflineTimeoutS = $1 },
+
+        list("voip.turn_uris", validate: { uris in
+            uris.first { uri in !["turn:", "turns:", "stun:"].contains { uri.hasPrefix($0) } }
+                .map { "\"\($0)\" is not a turn:, turns: or stun: URI" }
+        }) { $0.voipTurnURIs = $1 },
+        string("voip.turn_shared_secret", { $0.voipTurnSharedSecret = $1 }),
+        string("voip.turn_username", { $0.voipTurnUsername = $1 }),
+        string("voip.turn_password", { $0.voipTurnPassword = $1 }),
+        int("voip.turn_user_lifetime_s", 60...31_536_000) { $0.voipTurnUserLifetimeS = $1 },
+        bool("voip.turn_allow_guests") { $0.voipTurnAllowGuests = $1 },
     ]
 
     static let byPath: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: keys.map { ($0.path, $0) })

@@ -323,7 +323,12 @@ extension MyelinConfig {
                 registration: .init(perSecond: registrationPerSecond, burst: registrationBurst),
                 failedLogin: .init(perSecond: failedLoginPerSecond, burst: failedLoginBurst),
                 message: .init(perSecond: messagePerSecond, burst: messageBurst),
-                exemptUsers: Set(rateLimitExemptUsers), exemptAddresses: Set(rateLimitExemptAddresses)))
+                exemptUsers: Set(rateLimitExemptUsers), exemptAddresses: Set(rateLimitExemptAddresses)),
+            turn: TURNSettings(
+                uris: voipTurnURIs, sharedSecret: voipTurnSharedSecret.isEmpty ? nil : voipTurnSharedSecret,
+                username: voipTurnUsername.isEmpty ? nil : voipTurnUsername,
+                password: voipTurnPassword.isEmpty ? nil : voipTurnPassword,
+                lifetimeS: voipTurnUserLifetimeS, allowGuests: voipTurnAllowGuests))
     }
 }
 

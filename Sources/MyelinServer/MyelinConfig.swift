@@ -98,6 +98,13 @@ public struct MyelinConfig: Sendable, Equatable {
     public var presenceIdleTimeoutS = 300
     public var presenceOfflineTimeoutS = 30
 
+    public var voipTurnURIs: [String] = []
+    public var voipTurnSharedSecret = ""
+    public var voipTurnUsername = ""
+    public var voipTurnPassword = ""
+    public var voipTurnUserLifetimeS = 86_400
+    public var voipTurnAllowGuests = true
+
     public init() {}
 
     public var tlsEnabled: Bool { !tlsCertificatePath.isEmpty && !tlsPrivateKeyPath.isEmpty }

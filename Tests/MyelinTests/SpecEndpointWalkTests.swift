@@ -28,7 +28,6 @@ import Testing
         "GET /_matrix/client/*/notifications": "not yet implemented",
         "GET /_matrix/client/*/room_summary/{roomIdOrAlias}": "not yet implemented",
         "GET /_matrix/client/*/rooms/{roomId}/initialSync": "not yet implemented",
-        "GET /_matrix/client/*/voip/turnServer": "not yet implemented",
         "POST /_matrix/client/*/pushers/set": "not yet implemented",
         "POST /_matrix/client/*/search": "not yet implemented",
         "POST /_matrix/client/*/user/{userId}/openid/request_token": "not yet implemented",
