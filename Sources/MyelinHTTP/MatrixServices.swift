@@ -88,6 +88,7 @@ public struct MatrixServices: Sendable {
         table.add(KeysRoutes(services: self).routes)
         table.add(ToDeviceRoutes(services: self).routes)
         table.add(AdminRoutes(services: self).routes)
+        table.add(ServerAdministrationRoutes(services: self).routes)
         table.add(MediaRoutes(services: self).routes)
         table.add(SyncRoutes(services: self).routes)
         table.add(RoomCreationRoutes(services: self).routes)
