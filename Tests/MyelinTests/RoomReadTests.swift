@@ -50,6 +50,31 @@ import Testing
         }
     }
 
+    @Test func theDeprecatedEventByIdAnswersForTheEventsRoom() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let bob = try await server.register("bob")
+            let roomId = try await server.createRoom(alice, ["preset": "private_chat"])
+            let eventId = try await server.sendOK(alice, roomId, "by ID")
+            let legacy = try await server.client.get("/_matrix/client/v3/events/\(TestServer.segment(eventId))",
+                                                     token: alice.accessToken)
+            #expect(legacy.status == 200)
+            #expect(legacy.json["event_id"]?.stringValue == eventId)
+            #expect(legacy.json["room_id"]?.stringValue == roomId)
+            #expect(legacy.json["content"]?["body"]?.stringValue == "by ID")
+            // What the room-scoped endpoint refuses, this one refuses the same way.
+            let outsider = try await server.client.get("/_matrix/client/r0/events/\(TestServer.segment(eventId))",
+                                                       token: bob.accessToken)
+            let scoped = try await server.client.get(server.roomPath(roomId, "event/\(TestServer.segment(eventId))"),
+                                                     token: bob.accessToken)
+            #expect(outsider.status == scoped.status)
+            #expect(outsider.errcode == scoped.errcode)
+            let unknown = try await server.client.get("/_matrix/client/v3/events/%24nothing", token: alice.accessToken)
+            #expect(unknown.status == 404)
+            #expect(unknown.errcode == "M_NOT_FOUND")
+        }
+    }
+
     @Test func redactedEventsAreServedRedacted() async throws {
         try await withServer { server in
             let alice = try await server.register("alice")
