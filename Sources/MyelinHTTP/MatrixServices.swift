@@ -100,6 +100,7 @@ public struct MatrixServices: Sendable {
         table.add(ReportRoutes(services: self).routes)
         table.add(SpaceHierarchyRoutes(services: self).routes)
         table.add(RoomSummaryRoutes(services: self).routes)
+        table.add(MutualRoomsRoutes(services: self).routes)
         table.add(ProfileRoutes(services: self).routes)
         table.add(UserDirectoryRoutes(services: self).routes)
         table.add(TypingRoutes(services: self).routes)
