@@ -32,6 +32,7 @@ public struct MatrixServices: Sendable {
     public let profiles: ProfileService
     public let userDirectory: UserDirectoryService
     public let roomTags: RoomTagService
+    public let openID: OpenIDTokens
     /// Typing, receipts and read markers, presence.
     public let ephemeral: EphemeralServices
     /// Nil when URL previews are off (the default): the preview routes are then absent.
@@ -55,6 +56,7 @@ public struct MatrixServices: Sendable {
         self.profiles = profiles
         self.userDirectory = userDirectory
         self.roomTags = RoomTagService(rooms: rooms, accounts: accounts)
+        self.openID = OpenIDTokens(clock: accounts.clock)
         self.ephemeral = ephemeral
         self.accounts = accounts
         let sessions = SessionService(context: accounts)
@@ -101,6 +103,7 @@ public struct MatrixServices: Sendable {
         table.add(SpaceHierarchyRoutes(services: self).routes)
         table.add(RoomSummaryRoutes(services: self).routes)
         table.add(MutualRoomsRoutes(services: self).routes)
+        table.add(OpenIDRoutes(services: self).routes)
         table.add(ProfileRoutes(services: self).routes)
         table.add(UserDirectoryRoutes(services: self).routes)
         table.add(TypingRoutes(services: self).routes)

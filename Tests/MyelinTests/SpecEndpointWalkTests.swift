@@ -26,7 +26,6 @@ import Testing
         "GET /_matrix/client/*/rooms/{roomId}/initialSync": "not yet implemented",
         "POST /_matrix/client/*/pushers/set": "not yet implemented",
         "POST /_matrix/client/*/search": "not yet implemented",
-        "POST /_matrix/client/*/user/{userId}/openid/request_token": "not yet implemented",
         "PUT /_matrix/client/*/admin/lock/{userId}": "not yet implemented",
         "PUT /_matrix/client/*/admin/suspend/{userId}": "not yet implemented",
         "PUT /_matrix/client/*/pushrules/{scope}/{kind}/{ruleId}": "not yet implemented",
