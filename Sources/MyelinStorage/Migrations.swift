@@ -8,7 +8,7 @@ enum Migrations {
                               "v4_media", "v5_e2ee_keys", "v6_key_backup", "v7_rooms",
                               "v8_reads", "v9_profiles", "v10_filters", "v11_receipts_presence",
                               "v12_device_lists_to_device", "v13_push_actions", "v14_server_keys",
-                              "v15_federation"]
+                              "v15_federation", "v16_one_time_key_order"]
 
     static func makeMigrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -535,6 +535,12 @@ enum Migrations {
                 INSERT INTO federation_sender_progress (id, stream_pos)
                     SELECT 1, COALESCE(MAX(stream_pos), 0) FROM events;
                 """)
+        }
+        migrator.registerMigration("v16_one_time_key_order") { db in
+            // Spec v1.13: one-time keys are claimed in the order they were uploaded (keys of one upload in
+            // any order). Each upload takes the next number per device; keys from before this migration are
+            // all 0, so they go first, in key ID order as before.
+            try db.execute(sql: "ALTER TABLE e2e_one_time_keys ADD COLUMN upload_seq INTEGER NOT NULL DEFAULT 0")
         }
         return migrator
     }
