@@ -22,6 +22,20 @@ struct DiscoveryRoutes {
                 let base = services.settings.wellKnownClientBaseURL ?? "https://\(services.settings.serverName)/"
                 return MatrixResponse(json: ["m.homeserver": ["base_url": .string(base)]])
             },
+            Route(.get, "/.well-known/matrix/support", auth: .none) { _ in
+                let settings = services.settings
+                guard settings.supportPage != nil || !settings.adminContacts.isEmpty else {
+                    throw MatrixError.notFound("No support information is configured")
+                }
+                var body: JSONObject = [:]
+                if !settings.adminContacts.isEmpty {
+                    body["contacts"] = .array(settings.adminContacts.map { contact in
+                        [contact.hasPrefix("@") ? "matrix_id" : "email_address": .string(contact), "role": "m.role.admin"]
+                    })
+                }
+                if let page = settings.supportPage { body["support_page"] = .string(page) }
+                return MatrixResponse(json: .object(body))
+            },
             Route(.get, "/.well-known/matrix/server", auth: .none) { _ in
                 guard let server = services.settings.wellKnownServer else {
                     throw MatrixError.notFound("No server delegation is configured")

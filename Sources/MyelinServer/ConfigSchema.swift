@@ -165,6 +165,12 @@ enum ConfigSchema {
         string("well_known.client_base_url", { $0.wellKnownClientBaseURL = $1 }, validate: validURLOrEmpty),
         string("well_known.server", { $0.wellKnownServer = $1 },
                validate: { $0.isEmpty ? nil : validServerName($0) }),
+        string("well_known.support_page", { $0.wellKnownSupportPage = $1 }, validate: validURLOrEmpty),
+        list("well_known.admin_contacts", validate: { contacts in
+            contacts.first { contact in
+                contact.hasPrefix("@") ? (try? UserID(parsing: contact)) == nil : !contact.contains("@")
+            }.map { "\"\($0)\" is neither a Matrix user ID nor an email address" }
+        }) { $0.wellKnownAdminContacts = $1 },
 
         choice("registration.mode", RegistrationMode.allCases.map(\.rawValue)) {
             $0.registrationMode = RegistrationMode(rawValue: $1) ?? .auto

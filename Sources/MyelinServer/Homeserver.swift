@@ -316,6 +316,7 @@ extension MyelinConfig {
             serverName: serverName, maxBodyBytes: maxBodyBytes, maxJSONDepth: maxJSONDepth,
             wellKnownClientBaseURL: wellKnownClientBaseURL.isEmpty ? nil : wellKnownClientBaseURL,
             wellKnownServer: wellKnownServer.isEmpty ? nil : wellKnownServer,
+            supportPage: wellKnownSupportPage.isEmpty ? nil : wellKnownSupportPage, adminContacts: wellKnownAdminContacts,
             trustForwardedFor: trustForwardedFor, logRequests: logRequests,
             rateLimits: RateLimitSettings(
                 enabled: rateLimitEnabled,

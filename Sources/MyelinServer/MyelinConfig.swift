@@ -54,6 +54,8 @@ public struct MyelinConfig: Sendable, Equatable {
 
     public var wellKnownClientBaseURL = ""
     public var wellKnownServer = ""
+    public var wellKnownSupportPage = ""
+    public var wellKnownAdminContacts: [String] = []
 
     public var registrationMode = RegistrationMode.auto
     public var allowGuests = false

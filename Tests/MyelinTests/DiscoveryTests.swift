@@ -114,4 +114,24 @@ import Testing
             }
         }
     }
+
+    @Test func supportInformationComesFromConfig() async throws {
+        try await withServer { server in
+            let none = try await server.client.get("/.well-known/matrix/support")
+            #expect(none.status == 404)
+            #expect(none.errcode == "M_NOT_FOUND")
+        }
+        try await withServer({ config in
+            config.wellKnownSupportPage = "https://example.org/help"
+            config.wellKnownAdminContacts = ["@admin:example.org", "admin@example.org"]
+        }) { server in
+            let support = try await server.client.get("/.well-known/matrix/support")
+            #expect(support.status == 200)
+            #expect(support.json == [
+                "contacts": [["matrix_id": "@admin:example.org", "role": "m.role.admin"],
+                             ["email_address": "admin@example.org", "role": "m.role.admin"]],
+                "support_page": "https://example.org/help",
+            ])
+        }
+    }
 }

@@ -14,7 +14,6 @@ import Testing
         "DELETE /_matrix/client/*/pushrules/{scope}/{kind}/{ruleId}": "not yet implemented",
         "DELETE /_matrix/client/*/pushrules/global/{kind}/{ruleId}": "not yet implemented",
         "GET /.well-known/matrix/policy_server": "not yet implemented",
-        "GET /.well-known/matrix/support": "not yet implemented",
         "GET /_matrix/client/*/admin/lock/{userId}": "not yet implemented",
         "GET /_matrix/client/*/admin/suspend/{userId}": "not yet implemented",
         "GET /_matrix/client/*/auth_metadata": "the spec's answer without the OAuth 2.0 API is 404 M_UNRECOGNIZED (DiscoveryTests)",
