@@ -22,7 +22,6 @@ import Testing
         "GET /_matrix/client/*/login/sso/redirect": "not yet implemented",
         "GET /_matrix/client/*/login/sso/redirect/{idpId}": "not yet implemented",
         "GET /_matrix/client/*/notifications": "not yet implemented",
-        "GET /_matrix/client/*/rooms/{roomId}/initialSync": "not yet implemented",
         "POST /_matrix/client/*/pushers/set": "not yet implemented",
         "POST /_matrix/client/*/search": "not yet implemented",
         "PUT /_matrix/client/*/admin/lock/{userId}": "not yet implemented",
