@@ -32,13 +32,16 @@ public struct AccountService: Sendable {
         }
     }
 
-    public func deactivate(_ requester: Requester, auth: JSONValue?) async throws {
+    /// `erase` (spec v1.10) also asks that the user's events be served redacted to those who come later and
+    /// that their other data go (`AccountStore.deactivate`).
+    public func deactivate(_ requester: Requester, auth: JSONValue?, erase: Bool = false) async throws {
         _ = try await context.uia.authenticate(
             auth: auth, purpose: .deactivate(userNid: requester.userNid), flows: Self.passwordFlows,
             check: sessions.passwordStage(for: requester))
-        try await context.users.deactivate(userNid: requester.userNid, userId: requester.userId)
+        try await context.users.deactivate(userNid: requester.userNid, userId: requester.userId, erase: erase,
+                                           now: context.clock.nowMs())
         await context.deviceListChanges.publish(requester.userId)
-        context.logger.notice("deactivated user", metadata: ["user": "\(requester.userId)"])
+        context.logger.notice("deactivated user", metadata: ["user": "\(requester.userId)", "erased": "\(erase)"])
     }
 
     public func devices(_ requester: Requester) async throws -> [DeviceRecord] {

@@ -1,12 +1,13 @@
 import MatrixCore
 
-/// A bearer secret (access, refresh or login token): 32 random bytes, URL-safe base64, with a short
+/// A bearer secret (access, refresh, login or OpenID token): 32 random bytes, URL-safe base64, with a short
 /// prefix that tells the kinds apart in logs and bug reports. Only its SHA-256 is stored.
 public struct SecretToken: Sendable {
     public enum Kind: String, Sendable {
         case access = "myl_a_"
         case refresh = "myl_r_"
         case login = "myl_l_"
+        case openID = "myl_o_"
     }
 
     public let value: String

@@ -47,7 +47,10 @@ public struct FederationEventService: Sendable {
         }
         let version = try Self.version(of: found.access.room)
         try authorize(origin, found.access, version: version)
-        return transaction([try servedToServer(found.event, state: found.visibility, origin: origin, version: version)])
+        let erased = try await store.erasedSenders([found.event.sender], roomNid: found.access.room.nid,
+                                                   hiddenFromServer: origin)
+        return transaction([try servedToServer(found.event, state: found.visibility, origin: origin, version: version,
+                                               erased: erased)])
     }
 
     /// `GET /_matrix/federation/v1/state/{roomId}?event_id=`: `{pdus, auth_chain}`, the state before
@@ -102,7 +105,7 @@ public struct FederationEventService: Sendable {
         let (access, version) = try await readableRoom(origin: origin, roomId: roomId)
         let found = try await store.backfill(roomNid: access.room.nid, from: Array(eventIds.prefix(limits.maxRequestEventIds)),
                                              limit: min(limit, limits.maxBackfill), server: origin)
-        return transaction(try servedToServer(found, origin: origin, version: version))
+        return transaction(try await servedToServer(found, roomNid: access.room.nid, origin: origin, version: version))
     }
 
     /// `POST /_matrix/federation/v1/get_missing_events/{roomId}`: `{events}`, found breadth first from
@@ -121,7 +124,8 @@ public struct FederationEventService: Sendable {
             roomNid: access.room.nid, earliest: Array(request.earliestEvents.prefix(limits.maxRequestEventIds)),
             latest: Array(request.latestEvents.prefix(limits.maxRequestEventIds)), limit: limit,
             minDepth: request.minDepth, server: origin)
-        return ["events": .array(try servedToServer(found, origin: origin, version: version).map(JSONValue.object))]
+        let events = try await servedToServer(found, roomNid: access.room.nid, origin: origin, version: version)
+        return ["events": .array(events.map(JSONValue.object))]
     }
 
     // MARK: Access
@@ -170,18 +174,24 @@ public struct FederationEventService: Sendable {
          "pdus": .array(pdus.map(JSONValue.object))]
     }
 
-    private func servedToServer(_ found: ServableEvents, origin: String, version: RoomVersion) throws -> [JSONObject] {
-        try found.events.map { event in
+    private func servedToServer(_ found: ServableEvents, roomNid: Int64, origin: String, version: RoomVersion)
+        async throws -> [JSONObject]
+    {
+        let erased = try await store.erasedSenders(Set(found.events.map(\.sender)), roomNid: roomNid,
+                                                   hiddenFromServer: origin)
+        return try found.events.map { event in
             try servedToServer(event, state: event.stateBefore.flatMap { found.visibility[$0] }, origin: origin,
-                               version: version)
+                               version: version, erased: erased)
         }
     }
 
-    /// The event as `origin` may see it: whole, or redacted when history visibility hides it.
+    /// The event as `origin` may see it: whole, or redacted when history visibility hides it or its
+    /// sender was erased before the origin came (spec v1.10: servers too get redacted copies).
     private func servedToServer(_ event: StoredEvent, state: ServerVisibilityState?, origin: String,
-                                version: RoomVersion) throws -> JSONObject {
+                                version: RoomVersion, erased: Set<String>) throws -> JSONObject {
         let json = try Self.stored(event)
-        if event.redactedBy != nil || !Self.serverMaySee(event, json: json, state: state, origin: origin) {
+        if event.redactedBy != nil || erased.contains(event.sender)
+            || !Self.serverMaySee(event, json: json, state: state, origin: origin) {
             return Redaction.redact(json, roomVersion: version)
         }
         return json

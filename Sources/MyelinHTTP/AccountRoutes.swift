@@ -27,9 +27,10 @@ struct AccountRoutes {
                 let user = try call.user
                 guard !user.isGuest else { throw MatrixError.guestAccessForbidden() }
                 let body = try call.optionalJSONObject()
-                _ = try body.bool("erase")
+                let erase = try body.bool("erase") ?? false
                 _ = try body.string("id_server")
-                try await services.account.deactivate(user, auth: try body.objectValue("auth").map(JSONValue.object))
+                try await services.account.deactivate(user, auth: try body.objectValue("auth").map(JSONValue.object),
+                                                      erase: erase)
                 // No identity-server bindings are made by this server, so there is nothing to unbind.
                 return MatrixResponse(json: ["id_server_unbind_result": "no-support"])
             },

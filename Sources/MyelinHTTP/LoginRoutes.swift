@@ -33,10 +33,15 @@ struct LoginRoutes {
                 try await services.sessions.logoutAll(try call.user)
                 return .empty
             },
-            Route(.post, "/_matrix/client/v1/login/get_token", rateLimit: .login) { call in
+            // MSC3882's unstable path, for clients older than spec v1.7 (Synapse serves both).
+            Route(.post, "/_matrix/client/v1/login/get_token",
+                  aliases: ["/_matrix/client/unstable/org.matrix.msc3882/login/token"], rateLimit: .login) { call in
+                let user = try call.user
+                // Guests have no password to authenticate with (`m.get_login_token` is false for them).
+                guard !user.isGuest else { throw MatrixError.guestAccessForbidden() }
                 let body = try call.optionalJSONObject()
                 let (token, expires) = try await services.account.issueLoginToken(
-                    try call.user, auth: try body.objectValue("auth").map(JSONValue.object))
+                    user, auth: try body.objectValue("auth").map(JSONValue.object))
                 return MatrixResponse(json: ["login_token": .string(token), "expires_in_ms": .int(expires)])
             },
         ]

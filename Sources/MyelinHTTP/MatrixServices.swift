@@ -33,6 +33,7 @@ public struct MatrixServices: Sendable {
     public let profiles: ProfileService
     public let userDirectory: UserDirectoryService
     public let roomTags: RoomTagService
+    public let openID: OpenIDTokens
     /// Typing, receipts and read markers, presence.
     public let ephemeral: EphemeralServices
     /// Nil when URL previews are off (the default): the preview routes are then absent.
@@ -58,6 +59,7 @@ public struct MatrixServices: Sendable {
         self.profiles = profiles
         self.userDirectory = userDirectory
         self.roomTags = RoomTagService(rooms: rooms, accounts: accounts)
+        self.openID = OpenIDTokens(clock: accounts.clock)
         self.ephemeral = ephemeral
         self.accounts = accounts
         let sessions = SessionService(context: accounts)
@@ -91,6 +93,7 @@ public struct MatrixServices: Sendable {
         table.add(KeysRoutes(services: self).routes)
         table.add(ToDeviceRoutes(services: self).routes)
         table.add(AdminRoutes(services: self).routes)
+        table.add(ServerAdministrationRoutes(services: self).routes)
         table.add(MediaRoutes(services: self).routes)
         table.add(SyncRoutes(services: self).routes)
         table.add(SlidingSyncRoutes(services: self).routes)
@@ -102,12 +105,20 @@ public struct MatrixServices: Sendable {
         table.add(RoomUpgradeRoutes(services: self).routes)
         table.add(ReportRoutes(services: self).routes)
         table.add(SpaceHierarchyRoutes(services: self).routes)
+        table.add(RoomSummaryRoutes(services: self).routes)
+        table.add(MutualRoomsRoutes(services: self).routes)
+        table.add(OpenIDRoutes(services: self).routes)
         table.add(ProfileRoutes(services: self).routes)
         table.add(UserDirectoryRoutes(services: self).routes)
         table.add(TypingRoutes(services: self).routes)
         table.add(ReceiptRoutes(services: self).routes)
         table.add(PresenceRoutes(services: self).routes)
         table.add(PushRuleRoutes().routes)
+        table.add(PusherRoutes().routes)
+        table.add(ThirdPartyLookupRoutes().routes)
+        table.add(ThirdPartyIdentifierRoutes().routes)
+        table.add(ApplicationServiceRoutes().routes)
+        table.add(VoIPRoutes(turn: settings.turn, nowMs: accounts.clock.nowMs).routes)
         if let preview = urlPreview { table.add(URLPreviewRoutes(preview: preview).routes) }
         if let federation {
             table.add(ServerKeyRoutes(federation: federation.keys).routes)

@@ -28,7 +28,9 @@ struct RoomDirectoryRoutes {
                 try await rooms.deleteAlias(requester, alias: call.parameter("roomAlias"))
                 return .empty
             },
-            Route(.get, "/_matrix/client/v3/rooms/{roomId}/aliases") { call in
+            // MSC2432's unstable path: Synapse still serves it, and Element Web called it there.
+            Route(.get, "/_matrix/client/v3/rooms/{roomId}/aliases",
+                  aliases: ["/_matrix/client/unstable/org.matrix.msc2432/rooms/{roomId}/aliases"]) { call in
                 let requester = try call.user
                 guard !requester.isGuest else { throw MatrixError.guestAccessForbidden() }
                 let aliases = try await rooms.localAliases(requester, roomId: call.parameter("roomId"))

@@ -20,6 +20,13 @@ struct RoomReadRoutes {
                 MatrixResponse(json: .object(try await rooms.event(
                     try call.user, roomId: call.parameter("roomId"), eventId: call.parameter("eventId"))))
             },
+            // Deprecated since r0 in favour of the route above; Synapse still serves it.
+            Route(.get, "/_matrix/client/v3/events/{eventId}") { call in
+                MatrixResponse(json: .object(try await rooms.event(try call.user, eventId: call.parameter("eventId"))))
+            },
+            Route(.get, "\(v3)/initialSync") { call in
+                MatrixResponse(json: .object(try await rooms.initialSync(try call.user, roomId: call.parameter("roomId"))))
+            },
             Route(.get, "\(v3)/state") { call in
                 let events = try await rooms.state(try call.user, roomId: call.parameter("roomId"))
                 return MatrixResponse(json: .array(events.map(JSONValue.object)))

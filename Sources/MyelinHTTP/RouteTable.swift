@@ -24,6 +24,10 @@ public struct Route: Sendable {
     public let method: HTTPRequest.Method
     public let pattern: String
     let segments: [Segment]
+    /// Other patterns the same endpoint answers under, with the same parameter names: the unstable MSC
+    /// prefixes Synapse still serves and clients still call (`/unstable/org.matrix.msc2432/...`). Whole
+    /// prefix families (r0, unstable, the media versions) are mapped by `PrefixEquivalents` instead.
+    public let aliases: [String]
     public let auth: AuthRequirement
     /// Rate limit taken before the handler runs (per user when authenticated, else per address).
     public let rateLimit: RateLimitedAction?
@@ -32,22 +36,27 @@ public struct Route: Sendable {
     public let maxBodyBytes: Int?
     public let handler: RouteHandler
 
-    public init(_ method: HTTPRequest.Method, _ pattern: String, auth: AuthRequirement = .required,
+    public init(_ method: HTTPRequest.Method, _ pattern: String, aliases: [String] = [], auth: AuthRequirement = .required,
                 rateLimit: RateLimitedAction? = nil, maxBodyBytes: Int? = nil, handler: @escaping RouteHandler) {
         self.method = method
         self.pattern = pattern
-        self.segments = pattern.split(separator: "/", omittingEmptySubsequences: true).map { part in
-            part.hasPrefix("{") && part.hasSuffix("}")
-                ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
-        }
+        self.segments = Self.segments(of: pattern)
+        self.aliases = aliases
         self.auth = auth
         self.rateLimit = rateLimit
         self.maxBodyBytes = maxBodyBytes
         self.handler = handler
     }
 
-    /// The captured parameters when `path` (split and percent-decoded) fits this route's pattern.
-    func match(_ path: [String]) -> [String: String]? {
+    static func segments(of pattern: String) -> [Segment] {
+        pattern.split(separator: "/", omittingEmptySubsequences: true).map { part in
+            part.hasPrefix("{") && part.hasSuffix("}")
+                ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
+        }
+    }
+
+    /// The captured parameters when `path` (split and percent-decoded) fits `segments`.
+    static func match(_ segments: [Segment], _ path: [String]) -> [String: String]? {
         guard path.count == segments.count else { return nil }
         var captured: [String: String] = [:]
         for (segment, part) in zip(segments, path) {
@@ -62,15 +71,23 @@ public struct Route: Sendable {
 
 /// All routes, indexed by their first literal segments so a lookup scans only a handful.
 public struct RouteTable: Sendable {
-    private var byPrefix: [String: [Route]] = [:]
+    /// A route under one of its patterns (its own or an alias).
+    private struct Entry: Sendable {
+        let segments: [Route.Segment]
+        let route: Route
+    }
+
+    private var byPrefix: [String: [Entry]] = [:]
 
     public init() {}
 
     public mutating func add(_ route: Route) {
-        byPrefix[Self.prefixKey(route.segments.prefix(3).map { segment in
-            if case .literal(let text) = segment { return text }
-            return "{}"
-        }), default: []].append(route)
+        for segments in [route.segments] + route.aliases.map(Route.segments(of:)) {
+            byPrefix[Self.prefixKey(segments.prefix(3).map { segment in
+                if case .literal(let text) = segment { return text }
+                return "{}"
+            }), default: []].append(Entry(segments: segments, route: route))
+        }
     }
 
     public mutating func add(_ routes: [Route]) {
@@ -83,24 +100,27 @@ public struct RouteTable: Sendable {
         case notFound
     }
 
+    /// The path as sent, then the same path under the prefixes that name the same endpoints
+    /// (`PrefixEquivalents`: r0 and unstable for v3, the media versions for each other).
     public func lookup(method: HTTPRequest.Method, path: [String]) -> Lookup {
-        // The r0 prefix (spec r0.6.1, which older clients such as Quaternion and weechat-matrix still use)
-        // names the same endpoints as v3: Synapse serves each client and media endpoint under both.
-        if path.count > 2, path[0] == "_matrix", path[1] == "client" || path[1] == "media", path[2] == "r0" {
-            var current = path
-            current[2] = "v3"
-            return lookupExact(method: method, path: current)
+        var pathMatched = false
+        for candidate in [path] + PrefixEquivalents.alternatives(of: path) {
+            switch lookupExact(method: method, path: candidate) {
+            case .found(let route, let parameters): return .found(route, parameters)
+            case .methodNotAllowed: pathMatched = true
+            case .notFound: continue
+            }
         }
-        return lookupExact(method: method, path: path)
+        return pathMatched ? .methodNotAllowed : .notFound
     }
 
     private func lookupExact(method: HTTPRequest.Method, path: [String]) -> Lookup {
         var pathMatched = false
         // A route's three-segment prefix may hold parameters; try the literal key and the wildcard ones.
         for key in Self.candidateKeys(path) {
-            for route in byPrefix[key] ?? [] {
-                guard let parameters = route.match(path) else { continue }
-                if route.method == method { return .found(route, parameters) }
+            for entry in byPrefix[key] ?? [] {
+                guard let parameters = Route.match(entry.segments, path) else { continue }
+                if entry.route.method == method { return .found(entry.route, parameters) }
                 pathMatched = true
             }
         }

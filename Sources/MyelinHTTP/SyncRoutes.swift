@@ -18,12 +18,8 @@ struct SyncRoutes {
                     }
                     timeout = .milliseconds(ms)
                 }
-                let fullState: Bool
-                switch call.query["full_state"] {
-                case nil, "false": fullState = false
-                case "true": fullState = true
-                default: throw MatrixError.invalidParam("full_state must be true or false")
-                }
+                let fullState = try Self.flag(call, "full_state")
+                let useStateAfter = try Self.flag(call, "use_state_after")
                 if let presence = call.query["set_presence"], !["online", "offline", "unavailable"].contains(presence) {
                     throw MatrixError.invalidParam("set_presence must be online, offline or unavailable")
                 }
@@ -31,10 +27,19 @@ struct SyncRoutes {
                     since: since, timeout: timeout, fullState: fullState,
                     filter: try await services.filters.syncFilter(userNid: requester.userNid,
                                                                   parameter: call.query["filter"]),
-                    setPresence: call.query["set_presence"] ?? "online")
+                    setPresence: call.query["set_presence"] ?? "online", useStateAfter: useStateAfter)
                 let sync = services.sync
                 return MatrixResponse(json: .object(try await call.untilClientGone { try await sync.sync(requester, request) }))
             },
         ]
+    }
+
+    /// A boolean query parameter: absent is false.
+    static func flag(_ call: HTTPCall, _ name: String) throws(MatrixError) -> Bool {
+        switch call.query[name] {
+        case nil, "false": return false
+        case "true": return true
+        default: throw MatrixError.invalidParam("\(name) must be true or false")
+        }
     }
 }

@@ -4,21 +4,26 @@ import MyelinStorage
 /// Turns stored events into the client-server API's event format (`ClientEvent`): federation fields
 /// dropped, redaction applied (with `unsigned.redacted_because`), `unsigned.prev_content`,
 /// `replaces_state`, `age`, `transaction_id` for the device that sent the event, and the viewer's
-/// `membership` at the event (spec v1.11, MSC4115).
+/// `membership` at the event (spec v1.11, MSC4115). Events of senders erased for the viewer
+/// (`RoomEventStore.erasedSenders`) are served redacted.
 struct ClientEventSerializer {
     let store: RoomEventStore
     let loader: RoomEventLoader
+    let roomNid: Int64
     let nowMs: Int64
 
-    /// The viewer's device, for `transaction_id`, and user, for `membership`.
+    /// The viewer, for erasure and `membership`, and their device, for `transaction_id`.
     struct Viewer {
-        let userNid: Int64
         let userId: String
+        let userNid: Int64
         let deviceId: String
     }
 
     func serialize(_ events: [StoredEvent], viewer: Viewer?) async throws -> [JSONObject] {
         let related = try await store.events(nids: Array(Set(events.flatMap { [$0.redactedBy, $0.replacesNid].compactMap { $0 } })))
+        let senders = Set(events.map(\.sender)).union(related.values.map(\.sender))
+        let erased = events.isEmpty ? [] : try await store.erasedSenders(senders, roomNid: roomNid,
+                                                                         hiddenFrom: viewer?.userId)
         var txnIds: [Int64: String] = [:]
         var memberships = MembershipHistory(changes: [])
         if let viewer {
@@ -32,10 +37,14 @@ struct ClientEventSerializer {
         var result: [JSONObject] = []
         result.reserveCapacity(events.count)
         for event in events {
-            var json = try await format(event, redactedBecause: event.redactedBy.flatMap { related[$0] })
+            let redaction = event.redactedBy.flatMap { related[$0] }
+            var json = try await format(event, redactedBecause: redaction,
+                                        redacted: erased.contains(event.sender) ? true : nil,
+                                        redactionErased: redaction.map { erased.contains($0.sender) } ?? false)
             var unsigned = json["unsigned"]?.objectValue ?? [:]
             if let replaced = event.replacesNid.flatMap({ related[$0] }) {
-                let previous = try await format(replaced, redactedBecause: nil, redacted: replaced.redactedBy != nil)
+                let previous = try await format(replaced, redactedBecause: nil,
+                                                redacted: replaced.redactedBy != nil || erased.contains(replaced.sender))
                 unsigned["prev_content"] = previous["content"]
                 unsigned["prev_sender"] = .string(replaced.sender)
                 unsigned["replaces_state"] = .string(replaced.eventId)
@@ -48,9 +57,11 @@ struct ClientEventSerializer {
         return result
     }
 
-    /// One event without the lookups `serialize` batches.
-    private func format(_ event: StoredEvent, redactedBecause: StoredEvent?, redacted: Bool? = nil) async throws
-        -> JSONObject
+    /// One event without the lookups `serialize` batches. `redacted` overrides whether it is served
+    /// redacted (an erased sender's event is, with no `redacted_because`); `redactionErased` serves the
+    /// redaction in `redacted_because` redacted.
+    private func format(_ event: StoredEvent, redactedBecause: StoredEvent?, redacted: Bool? = nil,
+                        redactionErased: Bool = false) async throws -> JSONObject
     {
         let pdu = try await loader.pdu(event)
         var source = pdu.json
@@ -68,7 +79,8 @@ struct ClientEventSerializer {
         }
         var unsigned: JSONObject = ["age": .int(max(0, nowMs - pdu.originServerTs))]
         if let redactedBecause {
-            unsigned["redacted_because"] = .object(try await format(redactedBecause, redactedBecause: nil, redacted: false))
+            unsigned["redacted_because"] = .object(try await format(redactedBecause, redactedBecause: nil,
+                                                                    redacted: redactionErased))
         }
         json["unsigned"] = .object(unsigned)
         return json

@@ -18,6 +18,15 @@ extension RoomService {
         return json
     }
 
+    /// `GET /events/{eventId}` (deprecated since r0, still served by Synapse): the same answer as
+    /// `/rooms/{roomId}/event/{eventId}` for the event's own room; 404 for an event this server lacks.
+    public func event(_ requester: Requester, eventId: String) async throws -> JSONObject {
+        guard let stored = try await store.event(id: eventId), let room = try await store.room(nid: stored.roomNid) else {
+            throw MatrixError.notFound("Event not found")
+        }
+        return try await event(requester, roomId: room.roomId, eventId: eventId)
+    }
+
     /// `GET /rooms/{roomId}/messages`.
     public func messages(_ requester: Requester, roomId: String, _ request: MessagesRequest) async throws
         -> MessagesPage

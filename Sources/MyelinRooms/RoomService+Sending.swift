@@ -6,9 +6,21 @@ import MyelinStorage
 extension RoomService {
     /// `PUT /rooms/{roomId}/send/{eventType}/{txnId}`: a retry with the same transaction ID from the
     /// same device returns the first event instead of sending another.
+    ///
+    /// An `m.room.redaction` sent here (spec v1.18, every room version) names its target in
+    /// `content.redacts` and is checked as `PUT /redact` checks it; the pipeline puts `redacts` where the
+    /// room version wants it (the top level before version 11).
     public func sendMessage(_ requester: Requester, roomId: String, type: String, txnId: String,
                             content: JSONObject) async throws -> String {
         try Self.checkEventType(type)
+        if type == "m.room.redaction" {
+            guard let target = content["redacts"]?.stringValue else {
+                throw MatrixError.badJSON("An m.room.redaction names the event it redacts in content.redacts")
+            }
+            var rest = content
+            rest["redacts"] = nil
+            return try await redact(requester, roomId: roomId, eventId: target, txnId: txnId, content: rest)
+        }
         let room = try await room(roomId)
         try await requireJoined(room, requester.userId)
         return try await send(requester, roomId: roomId, type: type, content: content, txnId: txnId).eventId
@@ -54,6 +66,15 @@ extension RoomService {
     /// redact power level, may redact it.
     public func redact(_ requester: Requester, roomId: String, eventId: String, txnId: String,
                        reason: String?) async throws -> String {
+        var content: JSONObject = [:]
+        if let reason { content["reason"] = .string(reason) }
+        return try await redact(requester, roomId: roomId, eventId: eventId, txnId: txnId, content: content)
+    }
+
+    /// A redaction with the given content (without `redacts`, which the pipeline places).
+    func redact(_ requester: Requester, roomId: String, eventId: String, txnId: String, content: JSONObject)
+        async throws -> String
+    {
         let room = try await room(roomId)
         try await requireJoined(room, requester.userId)
         if let earlier = try await store.transactionEvent(
@@ -66,8 +87,6 @@ extension RoomService {
         if target.sender != requester.userId, !(try await powerLevels(room).canRedact(requester.userId)) {
             throw MatrixError.forbidden("You may only redact your own events in this room")
         }
-        var content: JSONObject = [:]
-        if let reason { content["reason"] = .string(reason) }
         return try await send(requester, roomId: roomId, type: "m.room.redaction", content: content, redacts: eventId,
                               txnId: txnId).eventId
     }

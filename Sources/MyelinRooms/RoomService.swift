@@ -94,9 +94,9 @@ public final class RoomService: Sendable {
 
     /// Client-format events (redaction applied, `prev_content`, `transaction_id` for the viewer's device).
     public func clientEvents(_ events: [StoredEvent], room: RoomRecord, viewer: Requester?) async throws -> [JSONObject] {
-        let serializer = ClientEventSerializer(store: store, loader: try loader(room), nowMs: nowMs())
+        let serializer = ClientEventSerializer(store: store, loader: try loader(room), roomNid: room.nid, nowMs: nowMs())
         return try await serializer.serialize(
-            events, viewer: viewer.map { .init(userNid: $0.userNid, userId: $0.userId, deviceId: $0.deviceId) })
+            events, viewer: viewer.map { .init(userId: $0.userId, userNid: $0.userNid, deviceId: $0.deviceId) })
     }
 
     // MARK: Sending

@@ -165,6 +165,12 @@ enum ConfigSchema {
         string("well_known.client_base_url", { $0.wellKnownClientBaseURL = $1 }, validate: validURLOrEmpty),
         string("well_known.server", { $0.wellKnownServer = $1 },
                validate: { $0.isEmpty ? nil : validServerName($0) }),
+        string("well_known.support_page", { $0.wellKnownSupportPage = $1 }, validate: validURLOrEmpty),
+        list("well_known.admin_contacts", validate: { contacts in
+            contacts.first { contact in
+                contact.hasPrefix("@") ? (try? UserID(parsing: contact)) == nil : !contact.contains("@")
+            }.map { "\"\($0)\" is neither a Matrix user ID nor an email address" }
+        }) { $0.wellKnownAdminContacts = $1 },
 
         choice("registration.mode", RegistrationMode.allCases.map(\.rawValue)) {
             $0.registrationMode = RegistrationMode(rawValue: $1) ?? .auto
@@ -207,6 +213,16 @@ enum ConfigSchema {
         bool("user_directory.search_all_users") { $0.userDirectorySearchAllUsers = $1 },
         int("presence.idle_timeout_s", 60...86_400) { $0.presenceIdleTimeoutS = $1 },
         int("presence.offline_timeout_s", 10...3600) { $0.presenceOfflineTimeoutS = $1 },
+
+        list("voip.turn_uris", validate: { uris in
+            uris.first { uri in !["turn:", "turns:", "stun:"].contains { uri.hasPrefix($0) } }
+                .map { "\"\($0)\" is not a turn:, turns: or stun: URI" }
+        }) { $0.voipTurnURIs = $1 },
+        string("voip.turn_shared_secret", { $0.voipTurnSharedSecret = $1 }),
+        string("voip.turn_username", { $0.voipTurnUsername = $1 }),
+        string("voip.turn_password", { $0.voipTurnPassword = $1 }),
+        int("voip.turn_user_lifetime_s", 60...31_536_000) { $0.voipTurnUserLifetimeS = $1 },
+        bool("voip.turn_allow_guests") { $0.voipTurnAllowGuests = $1 },
     ]
 
     static let byPath: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: keys.map { ($0.path, $0) })

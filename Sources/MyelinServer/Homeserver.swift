@@ -318,6 +318,7 @@ extension MyelinConfig {
             serverName: serverName, maxBodyBytes: maxBodyBytes, maxJSONDepth: maxJSONDepth,
             wellKnownClientBaseURL: wellKnownClientBaseURL.isEmpty ? nil : wellKnownClientBaseURL,
             wellKnownServer: wellKnownServer.isEmpty ? nil : wellKnownServer,
+            supportPage: wellKnownSupportPage.isEmpty ? nil : wellKnownSupportPage, adminContacts: wellKnownAdminContacts,
             trustForwardedFor: trustForwardedFor, logRequests: logRequests,
             rateLimits: RateLimitSettings(
                 enabled: rateLimitEnabled,
@@ -325,7 +326,12 @@ extension MyelinConfig {
                 registration: .init(perSecond: registrationPerSecond, burst: registrationBurst),
                 failedLogin: .init(perSecond: failedLoginPerSecond, burst: failedLoginBurst),
                 message: .init(perSecond: messagePerSecond, burst: messageBurst),
-                exemptUsers: Set(rateLimitExemptUsers), exemptAddresses: Set(rateLimitExemptAddresses)))
+                exemptUsers: Set(rateLimitExemptUsers), exemptAddresses: Set(rateLimitExemptAddresses)),
+            turn: TURNSettings(
+                uris: voipTurnURIs, sharedSecret: voipTurnSharedSecret.isEmpty ? nil : voipTurnSharedSecret,
+                username: voipTurnUsername.isEmpty ? nil : voipTurnUsername,
+                password: voipTurnPassword.isEmpty ? nil : voipTurnPassword,
+                lifetimeS: voipTurnUserLifetimeS, allowGuests: voipTurnAllowGuests))
     }
 }
 

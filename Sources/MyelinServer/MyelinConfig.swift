@@ -55,6 +55,8 @@ public struct MyelinConfig: Sendable, Equatable {
 
     public var wellKnownClientBaseURL = ""
     public var wellKnownServer = ""
+    public var wellKnownSupportPage = ""
+    public var wellKnownAdminContacts: [String] = []
 
     public var registrationMode = RegistrationMode.auto
     public var allowGuests = false
@@ -98,6 +100,13 @@ public struct MyelinConfig: Sendable, Equatable {
     public var userDirectorySearchAllUsers = false
     public var presenceIdleTimeoutS = 300
     public var presenceOfflineTimeoutS = 30
+
+    public var voipTurnURIs: [String] = []
+    public var voipTurnSharedSecret = ""
+    public var voipTurnUsername = ""
+    public var voipTurnPassword = ""
+    public var voipTurnUserLifetimeS = 86_400
+    public var voipTurnAllowGuests = true
 
     public init() {}
 

@@ -80,13 +80,28 @@ public struct AccountStore: Sendable {
 
     /// Deactivates the account: no password, no devices or tokens. The row stays, so the user ID is never
     /// handed out again and what other tables reference (events, later) keeps its owner.
-    public func deactivate(userNid: Int64, userId: String) async throws {
+    ///
+    /// With `erase` (spec v1.10) the user is also marked erased, so their events are served redacted to
+    /// those who come later (`RoomEventStore.erasedSenders`), and the data that is not events goes:
+    /// account data, profile, filters and key backups.
+    public func deactivate(userNid: Int64, userId: String, erase: Bool = false, now: Int64 = 0) async throws {
         try await database.write { db in
             try db.execute(
                 sql: "UPDATE users SET deactivated = 1, password_hash = NULL WHERE user_nid = ?", arguments: [userNid])
             try db.execute(sql: "DELETE FROM devices WHERE user_nid = ?", arguments: [userNid])
             try DeviceListStore.record(db, userIds: [userId])
             try db.execute(sql: "DELETE FROM login_tokens WHERE user_nid = ?", arguments: [userNid])
+            guard erase else { return }
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO erased_users (user_id, stream_pos, erased_ts)
+                    SELECT ?, COALESCE(MAX(stream_pos), 0), ? FROM events;
+                DELETE FROM account_data WHERE user_nid = ?;
+                DELETE FROM profile_fields WHERE user_nid = ?;
+                UPDATE profiles SET displayname = NULL, avatar_url = NULL, displayname_tokens = NULL WHERE user_nid = ?;
+                DELETE FROM user_filters WHERE user_nid = ?;
+                DELETE FROM key_backup_sessions WHERE user_nid = ?;
+                UPDATE key_backup_versions SET deleted = 1 WHERE user_nid = ?;
+                """, arguments: [userId, now, userNid, userNid, userNid, userNid, userNid, userNid])
         }
     }
 

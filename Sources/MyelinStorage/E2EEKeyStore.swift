@@ -28,6 +28,10 @@ public struct E2EEKeyStore: Sendable {
                     try DeviceListStore.record(db, userIds: [userId])
                 }
             }
+            // This upload's place in the device's order (later than every key it still holds).
+            let uploadSeq = oneTimeKeys.isEmpty ? 0 : try Int64.fetchOne(
+                db, sql: "SELECT COALESCE(MAX(upload_seq), 0) + 1 FROM e2e_one_time_keys WHERE user_nid = ? AND device_id = ?",
+                arguments: [userNid, deviceId]) ?? 1
             for key in oneTimeKeys {
                 let existing = try Data.fetchOne(
                     db,
@@ -44,10 +48,10 @@ public struct E2EEKeyStore: Sendable {
                 }
                 try db.execute(
                     sql: """
-                        INSERT INTO e2e_one_time_keys (user_nid, device_id, algorithm, key_id, key_json)
-                        VALUES (?, ?, ?, ?, ?)
+                        INSERT INTO e2e_one_time_keys (user_nid, device_id, algorithm, key_id, key_json, upload_seq)
+                        VALUES (?, ?, ?, ?, ?, ?)
                         """,
-                    arguments: [userNid, deviceId, key.algorithm, key.keyId, Data(key.json)])
+                    arguments: [userNid, deviceId, key.algorithm, key.keyId, Data(key.json), uploadSeq])
             }
             for key in fallbackKeys {
                 try db.execute(
@@ -136,8 +140,8 @@ public struct E2EEKeyStore: Sendable {
         }
     }
 
-    /// Claims one key per (user, device, algorithm): a one-time key, removed, or else the fallback key,
-    /// kept and marked used. Requests with neither are left out of the answer.
+    /// Claims one key per (user, device, algorithm): a one-time key, removed, the earliest uploaded first
+    /// (spec v1.13), or else the fallback key, kept and marked used. Requests with neither are left out of the answer.
     public func claim(_ requests: [(userNid: Int64, deviceId: String, algorithm: String)]) async throws -> [ClaimedKey] {
         let requests = requests.map { ClaimRequest(userNid: $0.userNid, deviceId: $0.deviceId, algorithm: $0.algorithm) }
         return try await database.write { db in
@@ -148,7 +152,7 @@ public struct E2EEKeyStore: Sendable {
                     db,
                     sql: """
                         SELECT key_id, key_json FROM e2e_one_time_keys
-                        WHERE user_nid = ? AND device_id = ? AND algorithm = ? ORDER BY key_id LIMIT 1
+                        WHERE user_nid = ? AND device_id = ? AND algorithm = ? ORDER BY upload_seq, key_id LIMIT 1
                         """,
                     arguments: arguments)
                 {

@@ -8,7 +8,8 @@ enum Migrations {
                               "v4_media", "v5_e2ee_keys", "v6_key_backup", "v7_rooms",
                               "v8_reads", "v9_profiles", "v10_filters", "v11_receipts_presence",
                               "v12_device_lists_to_device", "v13_push_actions", "v14_server_keys",
-                              "v15_federation", "v16_member_history"]
+                              "v15_federation", "v16_one_time_key_order", "v17_erased_users",
+                              "v18_member_history"]
 
     static func makeMigrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -536,9 +537,27 @@ enum Migrations {
                     SELECT 1, COALESCE(MAX(stream_pos), 0) FROM events;
                 """)
         }
+        migrator.registerMigration("v16_one_time_key_order") { db in
+            // Spec v1.13: one-time keys are claimed in the order they were uploaded (keys of one upload in
+            // any order). Each upload takes the next number per device; keys from before this migration are
+            // all 0, so they go first, in key ID order as before.
+            try db.execute(sql: "ALTER TABLE e2e_one_time_keys ADD COLUMN upload_seq INTEGER NOT NULL DEFAULT 0")
+        }
+        migrator.registerMigration("v17_erased_users") { db in
+            // Users deactivated with `erase` (spec v1.10): their events are served redacted to whoever was
+            // not already in the room when they asked. `stream_pos` is the room event stream's end at that
+            // moment, to compare with the position of a viewer's membership.
+            try db.execute(sql: """
+                CREATE TABLE erased_users (
+                    user_id TEXT PRIMARY KEY NOT NULL,
+                    stream_pos INTEGER NOT NULL,
+                    erased_ts INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         // A user's membership at each event (`unsigned.membership`) reads their member events of a room:
         // found by state key, not by scanning the room's timeline.
-        migrator.registerMigration("v16_member_history") { db in
+        migrator.registerMigration("v18_member_history") { db in
             try db.execute(sql: """
                 CREATE INDEX events_by_state_key ON events(state_key_nid, room_nid, stream_pos)
                     WHERE state_key_nid IS NOT NULL;

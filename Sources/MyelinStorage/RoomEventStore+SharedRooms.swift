@@ -22,4 +22,17 @@ extension RoomEventStore {
             return result
         }
     }
+
+    /// The rooms both users are joined to, by room ID.
+    public func mutualRooms(_ userId: String, _ otherUserId: String) async throws -> [String] {
+        try await database.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT r.room_id FROM room_members me
+                    JOIN room_members o ON o.room_nid = me.room_nid
+                    JOIN rooms r ON r.room_nid = me.room_nid
+                WHERE me.user_id = ? AND me.membership = 'join' AND o.user_id = ? AND o.membership = 'join'
+                ORDER BY r.room_id
+                """, arguments: [userId, otherUserId])
+        }
+    }
 }

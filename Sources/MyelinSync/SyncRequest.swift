@@ -9,10 +9,14 @@ public final class SyncRequest: Sendable {
     public let filter: Filter
     /// `set_presence`: online (the default), unavailable or offline.
     public let setPresence: String
+    /// `use_state_after` (spec v1.16): rooms carry `state_after` (the state up to the timeline's end)
+    /// instead of `state` (up to its start).
+    public let useStateAfter: Bool
 
     public init(since: SyncToken? = nil, timeout: Duration = .zero, fullState: Bool = false,
-                filter: Filter? = nil, setPresence: String = "online") throws {
+                filter: Filter? = nil, setPresence: String = "online", useStateAfter: Bool = false) throws {
         self.since = since
+        self.useStateAfter = useStateAfter
         self.setPresence = setPresence
         self.timeout = timeout
         self.fullState = fullState

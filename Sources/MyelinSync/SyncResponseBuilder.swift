@@ -156,8 +156,28 @@ struct SyncResponseBuilder {
             startSnapshot = try await store.stateSnapshot(roomNid: room.nid, atStream: upTo)
         }
         var stateIds: [StateTuple: String] = [:]
-        // An incremental sync whose timeline is complete needs no state: the timeline shows every change.
-        if let startSnapshot, fullState || limited {
+        if request.useStateAfter {
+            // Spec v1.16: the state up to the timeline's end, timeline events included (clients then take
+            // state from this list alone).
+            let endSnapshot: Int64?
+            if let last = timeline.last {
+                endSnapshot = last.stateAfter
+            } else {
+                endSnapshot = startSnapshot
+            }
+            if let endSnapshot {
+                let atEnd = try await store.state(snapshot: endSnapshot)
+                if fullState {
+                    stateIds = atEnd
+                } else {
+                    let before = try await store.stateSnapshot(roomNid: room.nid, atStream: after)
+                    var atSince: [StateTuple: String] = [:]
+                    if let before { atSince = try await store.state(snapshot: before) }
+                    stateIds = atEnd.filter { atSince[$0.key] != $0.value }
+                }
+            }
+        } else if let startSnapshot, fullState || limited {
+            // An incremental sync whose timeline is complete needs no state: the timeline shows every change.
             let atStart = try await store.state(snapshot: startSnapshot)
             if fullState {
                 stateIds = atStart
@@ -172,7 +192,10 @@ struct SyncResponseBuilder {
             let senders = Set(timeline.map(\.sender)).union([requester.userId])
             stateIds = stateIds.filter { $0.key.type != "m.room.member" || senders.contains($0.key.stateKey) }
         }
-        let stateStored = try await store.events(ids: stateIds.values.filter { !timelineIds.contains($0) })
+        // `state` leaves out what the timeline shows; `state_after` is complete on its own.
+        let stateStored = try await store.events(ids: stateIds.values.filter {
+            request.useStateAfter || !timelineIds.contains($0)
+        })
         var stateEvents: [StoredEvent] = []
         for event in stateStored.values.sorted(by: { ($0.streamPos ?? 0) < ($1.streamPos ?? 0) })
         where try await matches(event, filter.room.state, room: room) {
@@ -185,7 +208,8 @@ struct SyncResponseBuilder {
                 "events": .array(try await formatted(timeline, room: room, aggregations: true).map(JSONValue.object)),
                 "limited": .bool(limited), "prev_batch": .string(prevBatch),
             ],
-            "state": ["events": .array(try await formatted(stateEvents, room: room).map(JSONValue.object))],
+            request.useStateAfter ? "state_after" : "state":
+                ["events": .array(try await formatted(stateEvents, room: room).map(JSONValue.object))],
         ]
     }
 
@@ -257,7 +281,7 @@ struct SyncResponseBuilder {
 
     /// Whether a room entry's timeline or state holds a member event.
     static func hasMemberEvents(_ entry: JSONObject) -> Bool {
-        ["timeline", "state"].contains { section in
+        ["timeline", "state", "state_after"].contains { section in
             entry[section]?["events"]?.arrayValue?.contains { $0["type"] == "m.room.member" } ?? false
         }
     }

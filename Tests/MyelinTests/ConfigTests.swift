@@ -107,6 +107,10 @@ import Testing
         #expect(boolean.contains("true or false"), "\(boolean)")
         let list = error("[rate_limit]\nexempt_users = [1, 2]\n")
         #expect(list.contains("an array of strings"), "\(list)")
+        let contact = error("[well_known]\nadmin_contacts = [\"nobody\"]\n")
+        #expect(contact.contains("well_known.admin_contacts") && contact.contains("email"), "\(contact)")
+        let turn = error("[voip]\nturn_uris = [\"https://turn.example.org\"]\n")
+        #expect(turn.contains("voip.turn_uris") && turn.contains("turn:"), "\(turn)")
         let syntax = error("server_name = \n")
         #expect(syntax.contains("line 1"), "\(syntax)")
     }

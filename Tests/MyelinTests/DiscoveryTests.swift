@@ -8,10 +8,21 @@ import Testing
             let response = try await server.client.get("/_matrix/client/versions")
             #expect(response.status == 200)
             let versions = response.json["versions"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            #expect(versions.contains("v1.1"))
-            #expect(response.json["unstable_features"]?.objectValue != nil)
+            #expect(versions == ["r0.5.0", "r0.6.0", "r0.6.1"] + (1...19).map { "v1.\($0)" })
+            let features = try #require(response.json["unstable_features"]?.objectValue)
+            #expect(features["org.matrix.simplified_msc3575"] == true)
+            #expect(features["org.matrix.msc3916.stable"] == true)
+            #expect(features["org.matrix.msc3827.stable"] == true)
+            #expect(features.values.allSatisfy { $0.boolValue != nil })
             #expect(response.header("Content-Type") == "application/json")
             #expect(response.header("Access-Control-Allow-Origin") == "*")
+            // Spec v1.10: clients may send their token; the answer is the same, even for a stale token.
+            let alice = try await server.register("alice")
+            let authenticated = try await server.client.get("/_matrix/client/versions", token: alice.accessToken)
+            #expect(authenticated.status == 200)
+            #expect(authenticated.json == response.json)
+            let stale = try await server.client.get("/_matrix/client/versions", token: "myl_a_revoked")
+            #expect(stale.status == 200)
         }
     }
 
@@ -47,10 +58,60 @@ import Testing
             let alice = try await server.register("alice")
             let response = try await server.client.get("/_matrix/client/v3/capabilities", token: alice.accessToken)
             #expect(response.status == 200)
-            let caps = response.json["capabilities"]
-            #expect(caps?["m.change_password"]?["enabled"]?.boolValue == true)
-            #expect(caps?["m.room_versions"]?["default"]?.stringValue == "12")
-            #expect(caps?["m.room_versions"]?["available"]?.objectValue?.count == 12)
+            let caps = try #require(response.json["capabilities"])
+            #expect(caps["m.change_password"] == ["enabled": true])
+            #expect(caps["m.set_displayname"] == ["enabled": true])
+            #expect(caps["m.set_avatar_url"] == ["enabled": true])
+            #expect(caps["m.profile_fields"] == ["enabled": true])
+            #expect(caps["m.3pid_changes"] == ["enabled": false])
+            #expect(caps["m.get_login_token"] == ["enabled": true])
+            #expect(caps["m.forget_forced_upon_leave"] == ["enabled": false])
+            #expect(caps["m.room_versions"]?["default"]?.stringValue == "12")
+            let available = try #require(caps["m.room_versions"]?["available"]?.objectValue)
+            #expect(Set(available.keys) == Set((1...12).map(String.init)))
+            #expect(available.values.allSatisfy { $0 == "stable" })
+        }
+    }
+
+    /// Each capability tells the truth: what it enables works, what it disables is refused.
+    @Test func capabilitiesMatchWhatTheEndpointsDo() async throws {
+        try await withServer({ $0.allowGuests = true }) { server in
+            let alice = try await server.register("alice")
+            let profile = "/_matrix/client/v3/profile/\(TestServer.segment(alice.userId))"
+            #expect(try await server.client.put(profile + "/displayname", ["displayname": "A"], token: alice.accessToken)
+                .status == 200)
+            #expect(try await server.client.put(profile + "/avatar_url", ["avatar_url": "mxc://localhost/a"],
+                                                token: alice.accessToken).status == 200)
+            #expect(try await server.client.put(profile + "/org.example.job", ["org.example.job": "tester"],
+                                                token: alice.accessToken).status == 200)
+            // m.get_login_token: the endpoint answers with its user-interactive authentication.
+            let token = try await server.client.post("/_matrix/client/v1/login/get_token", [:], token: alice.accessToken)
+            #expect(token.status == 401)
+            #expect(token.json["flows"]?.arrayValue?.isEmpty == false)
+            // m.3pid_changes false: refused.
+            #expect(try await server.client.post("/_matrix/client/v3/account/3pid/add", [:], token: alice.accessToken)
+                .status == 403)
+
+            // A guest may change its displayname and nothing else.
+            let guest = try await server.registerGuest()
+            let caps = try await server.client.get("/_matrix/client/v3/capabilities", token: guest.accessToken)
+                .json["capabilities"]
+            #expect(caps?["m.change_password"] == ["enabled": false])
+            #expect(caps?["m.set_displayname"] == ["enabled": true])
+            #expect(caps?["m.set_avatar_url"] == ["enabled": false])
+            #expect(caps?["m.profile_fields"] == ["enabled": true, "allowed": ["displayname"]])
+            #expect(caps?["m.get_login_token"] == ["enabled": false])
+            let guestProfile = "/_matrix/client/v3/profile/\(TestServer.segment(guest.userId))"
+            #expect(try await server.client.put(guestProfile + "/displayname", ["displayname": "G"],
+                                                token: guest.accessToken).status == 200)
+            #expect(try await server.client.put(guestProfile + "/avatar_url", ["avatar_url": "mxc://localhost/g"],
+                                                token: guest.accessToken).status == 403)
+            #expect(try await server.client.post("/_matrix/client/v3/account/password", ["new_password": "whatever123"],
+                                                 token: guest.accessToken).status == 403)
+            let guestToken = try await server.client.post("/_matrix/client/v1/login/get_token", [:],
+                                                          token: guest.accessToken)
+            #expect(guestToken.status == 403)
+            #expect(guestToken.errcode == "M_GUEST_ACCESS_FORBIDDEN")
         }
     }
 
@@ -100,6 +161,38 @@ import Testing
             let alice = try await server.register("alice")
             let caps = try await server.client.get("/_matrix/client/v3/capabilities", token: alice.accessToken)
             #expect(caps.json["capabilities"]?["m.room_versions"]?["default"]?.stringValue == "10")
+        }
+    }
+
+    @Test func authMetadataSaysThereIsNoOAuthAPI() async throws {
+        try await withServer { server in
+            for path in ["/_matrix/client/v1/auth_metadata", "/_matrix/client/unstable/org.matrix.msc2965/auth_metadata",
+                         "/_matrix/client/unstable/org.matrix.msc2965/auth_issuer"] {
+                let response = try await server.client.get(path)
+                #expect(response.status == 404, "\(path)")
+                #expect(response.errcode == "M_UNRECOGNIZED", "\(path)")
+                #expect(response.json["error"]?.stringValue?.contains("OAuth") == true, "\(path)")
+            }
+        }
+    }
+
+    @Test func supportInformationComesFromConfig() async throws {
+        try await withServer { server in
+            let none = try await server.client.get("/.well-known/matrix/support")
+            #expect(none.status == 404)
+            #expect(none.errcode == "M_NOT_FOUND")
+        }
+        try await withServer({ config in
+            config.wellKnownSupportPage = "https://example.org/help"
+            config.wellKnownAdminContacts = ["@admin:example.org", "admin@example.org"]
+        }) { server in
+            let support = try await server.client.get("/.well-known/matrix/support")
+            #expect(support.status == 200)
+            #expect(support.json == [
+                "contacts": [["matrix_id": "@admin:example.org", "role": "m.role.admin"],
+                             ["email_address": "admin@example.org", "role": "m.role.admin"]],
+                "support_page": "https://example.org/help",
+            ])
         }
     }
 }

@@ -131,6 +131,28 @@ import Testing
         try await f.h.close()
     }
 
+    /// An erased sender's events (spec v1.10) reach a server whose users came after the erasure redacted;
+    /// a server that was in the room before keeps the whole events.
+    @Test(arguments: versions)
+    func erasedSendersAreRedactedForServersThatCameLater(version: String) async throws {
+        let f = try await Fixture.open(version)
+        let messages = try await f.messages(1, after: f.room.bobJoin)
+        try await f.h.database.write { db in
+            try db.execute(sql: "INSERT INTO erased_users (user_id, stream_pos, erased_ts) SELECT ?, MAX(stream_pos), 0 FROM events",
+                           arguments: [Self.bob])
+        }
+        let carolJoin = try await f.carolJoins(after: messages[0], invite: nil)
+        let forOther = try await f.service.event(origin: "other.test", eventId: messages[0].eventId)
+        #expect(Self.pdus(forOther) == [Redaction.redact(messages[0].json, roomVersion: f.h.version)])
+        let backfilled = try await f.service.backfill(origin: "other.test", roomId: f.room.id,
+                                                      from: [carolJoin.eventId], limit: 10)
+        let served = Self.pdus(backfilled).first { Self.eventIds([$0], among: messages) == [messages[0].eventId] }
+        #expect(served == Redaction.redact(messages[0].json, roomVersion: f.h.version))
+        let forRemote = try await f.service.event(origin: "remote.test", eventId: messages[0].eventId)
+        #expect(Self.pdus(forRemote) == [messages[0].json])
+        try await f.h.close()
+    }
+
     @Test(arguments: versions)
     func stateBeforeAnEvent(version: String) async throws {
         let f = try await Fixture.open(version)

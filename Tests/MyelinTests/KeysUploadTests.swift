@@ -82,6 +82,27 @@ import Testing
         }
     }
 
+    @Test func oneTimeKeysAreClaimedInTheOrderTheyWereUploaded() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let bob = try await server.register("bob")
+            let key = try KeysFixture.key(4)
+            let device = try KeysFixture.deviceKeys(userId: alice.userId, deviceId: alice.deviceId, key: key)
+            // Uploaded first, though their IDs sort last.
+            let early = try KeysFixture.oneTimeKeys(userId: alice.userId, deviceId: alice.deviceId, key: key,
+                                                    prefix: "Z", count: 2)
+            let late = try KeysFixture.oneTimeKeys(userId: alice.userId, deviceId: alice.deviceId, key: key,
+                                                   prefix: "A", count: 1)
+            #expect(try await upload(server, alice, ["device_keys": .object(device), "one_time_keys": .object(early)])
+                .status == 200)
+            #expect(try await upload(server, alice, ["one_time_keys": .object(late)]).status == 200)
+            let first = try #require(try await claim(server, bob, alice)?.objectValue?.keys.first)
+            let second = try #require(try await claim(server, bob, alice)?.objectValue?.keys.first)
+            #expect(Set([first, second]) == ["signed_curve25519:Z0", "signed_curve25519:Z1"])
+            #expect(try await claim(server, bob, alice)?.objectValue?.keys == ["signed_curve25519:A0"])
+        }
+    }
+
     @Test func refusals() async throws {
         try await withServer { server in
             let alice = try await server.register("alice")

@@ -50,6 +50,76 @@ import Testing
         }
     }
 
+    @Test func theDeprecatedEventByIdAnswersForTheEventsRoom() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let bob = try await server.register("bob")
+            let roomId = try await server.createRoom(alice, ["preset": "private_chat"])
+            let eventId = try await server.sendOK(alice, roomId, "by ID")
+            let legacy = try await server.client.get("/_matrix/client/v3/events/\(TestServer.segment(eventId))",
+                                                     token: alice.accessToken)
+            #expect(legacy.status == 200)
+            #expect(legacy.json["event_id"]?.stringValue == eventId)
+            #expect(legacy.json["room_id"]?.stringValue == roomId)
+            #expect(legacy.json["content"]?["body"]?.stringValue == "by ID")
+            // What the room-scoped endpoint refuses, this one refuses the same way.
+            let outsider = try await server.client.get("/_matrix/client/r0/events/\(TestServer.segment(eventId))",
+                                                       token: bob.accessToken)
+            let scoped = try await server.client.get(server.roomPath(roomId, "event/\(TestServer.segment(eventId))"),
+                                                     token: bob.accessToken)
+            #expect(outsider.status == scoped.status)
+            #expect(outsider.errcode == scoped.errcode)
+            let unknown = try await server.client.get("/_matrix/client/v3/events/%24nothing", token: alice.accessToken)
+            #expect(unknown.status == 404)
+            #expect(unknown.errcode == "M_NOT_FOUND")
+        }
+    }
+
+    @Test func roomInitialSyncForMembersAndPeekers() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let bob = try await server.register("bob")
+            let roomId = try await server.createRoom(alice, ["preset": "private_chat", "name": "Notes"])
+            var sent: [String] = []
+            for index in 0..<3 { sent.append(try await server.sendOK(alice, roomId, "note \(index)")) }
+            _ = try await server.client.put(
+                "/_matrix/client/v3/user/\(TestServer.segment(alice.userId))/rooms/\(TestServer.segment(roomId))/tags/u.work",
+                [:], token: alice.accessToken)
+            let path = server.roomPath(roomId, "initialSync")
+            let response = try await server.client.get(path, token: alice.accessToken)
+            #expect(response.status == 200)
+            #expect(response.json["room_id"]?.stringValue == roomId)
+            #expect(response.json["membership"]?.stringValue == "join")
+            #expect(response.json["visibility"]?.stringValue == "private")
+            let chunk = response.json["messages"]?["chunk"]?.arrayValue ?? []
+            #expect(Array(chunk.compactMap { $0["event_id"]?.stringValue }.suffix(3)) == sent)
+            #expect(response.json["messages"]?["end"]?.stringValue != nil)
+            let state = response.json["state"]?.arrayValue ?? []
+            #expect(state.contains { $0["type"] == "m.room.name" && $0["content"]?["name"] == "Notes" })
+            let tags = response.json["account_data"]?.arrayValue?.first { $0["type"] == "m.tag" }
+            #expect(tags?["content"]?["tags"]?["u.work"] != nil)
+            // Paging on from `start` reaches what came before the chunk.
+            if let start = response.json["messages"]?["start"]?.stringValue {
+                let earlier = try await server.messages(alice, roomId, "dir=b&from=\(TestServer.segment(start))")
+                #expect(earlier.status == 200)
+            }
+            // Someone outside a private room is refused, as /state and /messages refuse them.
+            let outsider = try await server.client.get(path, token: bob.accessToken)
+            #expect(outsider.status == 403)
+            // A world-readable room can be peeked into.
+            let open = try await server.createRoom(alice, [
+                "preset": "public_chat",
+                "initial_state": [["type": "m.room.history_visibility", "state_key": "",
+                                   "content": ["history_visibility": "world_readable"]]],
+            ])
+            let said = try await server.sendOK(alice, open, "hello peekers")
+            let peek = try await server.client.get(server.roomPath(open, "initialSync"), token: bob.accessToken)
+            #expect(peek.status == 200)
+            #expect(peek.json["membership"]?.stringValue == "leave")
+            #expect(peek.json["messages"]?["chunk"]?.arrayValue?.last?["event_id"]?.stringValue == said)
+        }
+    }
+
     @Test func redactedEventsAreServedRedacted() async throws {
         try await withServer { server in
             let alice = try await server.register("alice")

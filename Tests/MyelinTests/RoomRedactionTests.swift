@@ -65,6 +65,40 @@ import Testing
         }
     }
 
+    /// Spec v1.18: `m.room.redaction` through `PUT /send` in every room version, `redacts` moved to the
+    /// top level before version 11, and the same checks as `PUT /redact`.
+    @Test(arguments: ["6", "11", "12"])
+    func redactionsThroughSend(version: String) async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let bob = try await server.register("bob")
+            let roomId = try await server.createRoom(alice, ["preset": "public_chat", "room_version": .string(version)])
+            #expect(try await server.join(bob, roomId).status == 200)
+            let secret = try await server.sendOK(bob, roomId, "my secret")
+            let sent = try await server.send(bob, roomId, type: "m.room.redaction",
+                                             ["redacts": .string(secret), "reason": "oops"], txnId: "s1")
+            #expect(sent.status == 200)
+            let redactionId = try #require(sent.json["event_id"]?.stringValue)
+            let target = try await event(server, alice, roomId, secret)
+            #expect(target.json["content"] == .object([:]))
+            #expect(target.json["unsigned"]?["redacted_because"]?["event_id"]?.stringValue == redactionId)
+            let redaction = try await event(server, alice, roomId, redactionId)
+            #expect(redaction.json["content"]?["reason"]?.stringValue == "oops")
+            // Clients of every version read `redacts` at the top; from version 11 it is in the content too.
+            #expect(redaction.json["redacts"]?.stringValue == secret)
+            #expect((redaction.json["content"]?["redacts"]?.stringValue == secret) == (version != "6"))
+
+            let other = try await server.sendOK(alice, roomId, "alice's")
+            let forbidden = try await server.send(bob, roomId, type: "m.room.redaction", ["redacts": .string(other)])
+            #expect(forbidden.status == 403)
+            let noTarget = try await server.send(bob, roomId, type: "m.room.redaction", ["reason": "what"])
+            #expect(noTarget.status == 400)
+            #expect(noTarget.errcode == "M_BAD_JSON")
+            let unknown = try await server.send(bob, roomId, type: "m.room.redaction", ["redacts": "$nothing"])
+            #expect(unknown.status == 404)
+        }
+    }
+
     @Test func refusals() async throws {
         try await withServer { server in
             let alice = try await server.register("alice")

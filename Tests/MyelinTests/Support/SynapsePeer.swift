@@ -104,7 +104,15 @@ extension ClientAPIPeer {
         }
         var second = body
         second["auth"] = ["type": "m.login.dummy", "session": .string(session)]
-        let response = try await client.post("/_matrix/client/v3/register", .object(second))
+        var response = try await client.post("/_matrix/client/v3/register", .object(second))
+        if response.errcode == "M_USER_IN_USE" {
+            // The HTTP client resent the request on a connection the server had just closed, after the
+            // server had registered the user: log in instead.
+            response = try await client.post("/_matrix/client/v3/login", [
+                "type": "m.login.password", "identifier": ["type": "m.id.user", "user": .string(localpart)],
+                "password": .string(TestServer.password),
+            ])
+        }
         guard response.status == 200, let token = response.json["access_token"]?.stringValue,
             let userId = response.json["user_id"]?.stringValue, let device = response.json["device_id"]?.stringValue
         else { throw TestFailure("registration of \(localpart) failed: \(response.status) \(response.json)") }
