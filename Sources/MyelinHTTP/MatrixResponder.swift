@@ -122,6 +122,10 @@ public struct MatrixResponder: HTTPResponder {
             return try await request.collectBody(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw MatrixError.tooLarge("The request body is larger than \(limit) bytes")
+        } catch {
+            // The client stopped sending (closed, or cut the body short): its fault, not the server's, and
+            // nobody logs a client's disconnection at error level. The connection is closed after this.
+            throw MatrixError("M_UNKNOWN", "The request body ended early", status: 400)
         }
     }
 
@@ -158,8 +162,18 @@ public struct MatrixResponder: HTTPResponder {
         return context.remoteAddress
     }
 
+    /// The query's name/value pairs, in order, decoded as forms encode them: `+` is a space (`?search_term=a+b`)
+    /// and `%2B` a plus. A pair whose percent-encoding is broken is kept as sent.
     static func queryItems(of request: Request) -> [(String, String)] {
-        request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+        guard let query = request.uri.query, !query.isEmpty else { return [] }
+        return query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                let spaced = text.replacingOccurrences(of: "+", with: " ")
+                return RouteTable.percentDecode(Substring(spaced)) ?? spaced
+            }
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+        }
     }
 
     /// The X-Matrix check of a federation request: signature over method, request target as sent, origin,

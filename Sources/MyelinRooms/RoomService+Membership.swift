@@ -249,7 +249,11 @@ extension RoomService {
         if current == .ban, action == .join || action == .invite || action == .knock || action == .kick {
             throw MatrixError.forbidden(own ? "You are banned from this room" : "\(target) is banned from this room")
         }
-        if let existing = situation.targetEvent, existing.sender == requester.userId, existing.content == content {
+        // Repeating a change is answered with the event that made it, except a kick: kicking someone who is
+        // no longer in the room is refused (403), as the spec asks.
+        if action != .kick, let existing = situation.targetEvent, existing.sender == requester.userId,
+            existing.content == content
+        {
             return existing.eventId
         }
 
