@@ -5,5 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+# Both products: the server finds the thumbnail worker beside itself (without it every thumbnail is 404).
 swift build -c release --product myelin
+swift build -c release --product myelin-thumbnailer
 exec .build/release/myelin serve "$@"

@@ -247,9 +247,11 @@ extension Homeserver {
 
 extension MyelinConfig {
     /// The client URL previews fetch with: never private addresses (whatever `[outbound]` allows) unless
-    /// `media.url_preview_allowed_networks` names them; redirects followed (pages move), each hop checked.
+    /// `media.url_preview_allowed_networks` names them; redirects followed (pages move), each hop checked;
+    /// `[outbound] extra_ca_file` trusted like every other outbound request.
     public var urlPreviewClientConfiguration: HTTPClientConfiguration {
         var client = HTTPClientConfiguration()
+        client.tls.extraCAFile = outboundExtraCAFile.isEmpty ? nil : outboundExtraCAFile
         client.allowPrivateAddresses = false
         client.allowedPrivateNetworks = mediaURLPreviewAllowedNetworks
         client.followRedirects = true

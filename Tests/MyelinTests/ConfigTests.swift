@@ -145,4 +145,13 @@ import Testing
             #expect(error.description.contains("/nonexistent/myelin.toml"))
         }
     }
+
+    @Test func urlPreviewsTrustTheOutboundExtraCAFile() throws {
+        let config = try load("[outbound]\nextra_ca_file = \"/etc/myelin/lan-ca.pem\"\n")
+        #expect(config.outboundClientConfiguration.tls.extraCAFile == "/etc/myelin/lan-ca.pem")
+        #expect(config.urlPreviewClientConfiguration.tls.extraCAFile == "/etc/myelin/lan-ca.pem")
+        // Previews still never reach private addresses unless named.
+        #expect(config.urlPreviewClientConfiguration.allowPrivateAddresses == false)
+        #expect(try load("").urlPreviewClientConfiguration.tls.extraCAFile == nil)
+    }
 }
