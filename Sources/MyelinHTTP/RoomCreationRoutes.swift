@@ -13,6 +13,11 @@ struct RoomCreationRoutes {
                 let plan = try RoomCreationPlan(
                     body: body.object, creator: requester.userId, serverName: services.rooms.serverName,
                     defaultRoomVersion: services.rooms.settings.defaultRoomVersion)
+                // Third-party invites need an identity server; refused as /invite refuses them, before any
+                // room exists (not silently dropped).
+                guard plan.thirdPartyInvites.isEmpty else {
+                    throw MatrixError.forbidden("Third-party invites are not supported by this server")
+                }
                 let roomId = try await services.rooms.createRoom(requester, NewRoom(plan))
                 return MatrixResponse(json: ["room_id": .string(roomId)])
             },

@@ -82,4 +82,23 @@ import Testing
             #expect(try await server.client.get("/_matrix/client/versions").status == 200)
         }
     }
+
+    @Test func thirdPartyInvitesAreRefusedNotDropped() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let invite3pid: JSONValue = [["id_server": "id.example.org", "id_access_token": "t", "medium": "email",
+                                          "address": "bob@example.org"]]
+            let created = try await server.client.post("/_matrix/client/v3/createRoom", ["invite_3pid": invite3pid],
+                                                       token: alice.accessToken)
+            #expect(created.status == 403)
+            #expect(created.errcode == "M_FORBIDDEN")
+            #expect(try await server.joinedRooms(alice).isEmpty)
+            let roomId = try await server.createRoom(alice)
+            let invited = try await server.client.post(server.roomPath(roomId, "invite"), [
+                "id_server": "id.example.org", "id_access_token": "t", "medium": "email", "address": "bob@example.org",
+            ], token: alice.accessToken)
+            #expect(invited.status == 403)
+            #expect(invited.errcode == "M_FORBIDDEN")
+        }
+    }
 }
