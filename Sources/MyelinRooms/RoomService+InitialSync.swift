@@ -10,11 +10,13 @@ extension RoomService {
     /// How many of the latest messages come back (Synapse's default).
     public static let initialSyncMessages = 20
 
-    public func initialSync(_ requester: Requester, roomId: String) async throws -> JSONObject {
+    public func initialSync(_ requester: Requester, roomId: String, limit: Int = initialSyncMessages) async throws
+        -> JSONObject
+    {
         let room = try await room(roomId)
         let state = try await state(requester, roomId: roomId)
         let page = try await messages(requester, roomId: roomId,
-                                      MessagesRequest(direction: .backward, limit: Self.initialSyncMessages))
+                                      MessagesRequest(direction: .backward, limit: limit))
         // The chunk in the order events happened: `start` is the token before the oldest (to page back
         // with), `end` the token the page was read from (the room's end).
         var messages: JSONObject = [

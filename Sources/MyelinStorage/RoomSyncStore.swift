@@ -5,6 +5,10 @@ import MatrixCore
 extension RoomEventStore {
     /// A user's memberships (every room with a member event for them), with the stream position of
     /// the change.
+    public func memberships(of userId: String) async throws -> [UserMembership] {
+        try await database.read { db in try Self.memberships(db, of: userId) }
+    }
+
     static func memberships(_ db: Database, of userId: String) throws -> [UserMembership] {
         do {
             return try Row.fetchAll(
