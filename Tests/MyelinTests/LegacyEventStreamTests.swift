@@ -94,4 +94,25 @@ import Testing
             #expect(refused.status == 403)
         }
     }
+
+    @Test func roomInitialSyncOfADepartedRoomEndsAtTheDeparture() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let bob = try await server.register("bob")
+            let roomId = try await server.createRoom(alice, ["preset": "public_chat", "name": "Before"])
+            try await server.joinOK(bob, roomId)
+            _ = try await server.sendOK(alice, roomId, "while bob was here")
+            _ = try await server.leave(bob, roomId)
+            _ = try await server.sendOK(alice, roomId, "after bob left")
+            _ = try await server.putState(alice, roomId, type: "m.room.name", ["name": "After"])
+            let answer = try await server.client.get(server.roomPath(roomId, "initialSync"), token: bob.accessToken)
+            #expect(answer.status == 200)
+            #expect(answer.json["membership"] == "leave")
+            let bodies = (answer.json["messages"]?["chunk"]?.arrayValue ?? []).compactMap { $0["content"]?["body"]?.stringValue }
+            #expect(bodies.contains("while bob was here"))
+            #expect(!bodies.contains("after bob left"))
+            let name = (answer.json["state"]?.arrayValue ?? []).first { $0["type"] == "m.room.name" }
+            #expect(name?["content"]?["name"] == "Before")
+        }
+    }
 }
