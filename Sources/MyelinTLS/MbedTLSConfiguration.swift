@@ -21,6 +21,25 @@ public final class MbedTLSConfiguration: @unchecked Sendable {
     /// The NUL-terminated ALPN names and the NULL-terminated array mbedTLS reads them from.
     private let alpnStrings: [UnsafeMutablePointer<CChar>]
     private let alpnList: UnsafeMutablePointer<UnsafePointer<CChar>?>
+    /// The server's offer (zero-terminated lists mbedTLS keeps pointers to); nil for clients.
+    private let serverCiphersuites: UnsafeMutablePointer<Int32>?
+    private let serverCurves: UnsafeMutablePointer<mbedtls_ecp_group_id>?
+
+    /// What the server offers, in its order of preference (mbedTLS servers choose by their own order).
+    /// Only AEAD suites with forward secrecy: ECDHE with AES-GCM or ChaCha20-Poly1305, ECDSA certificates
+    /// first, then RSA ones; no CBC and no SHA-1. Key exchange: X25519 first (cheapest and safest), then
+    /// P-256, with P-384 and P-521 last for clients that offer nothing else. TLS 1.3 would be enabled
+    /// here (`mbedtls_ssl_conf_max_version`, its own suites) once the platform's mbedTLS (2.28 in Debian 12)
+    /// has it.
+    public static let serverCiphersuiteIds: [Int32] = [
+        MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    ]
+    static let serverCurveIds: [mbedtls_ecp_group_id] = [
+        MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_SECP384R1, MBEDTLS_ECP_DP_SECP521R1,
+    ]
 
     /// A server configuration from a PEM certificate chain and private key.
     public static func server(certificateChainPath: String, privateKeyPath: String, alpn: [String] = ["http/1.1"])
@@ -81,6 +100,17 @@ public final class MbedTLSConfiguration: @unchecked Sendable {
         alpnList = .allocate(capacity: alpn.count + 1)
         for (index, pointer) in alpnStrings.enumerated() { (alpnList + index).initialize(to: UnsafePointer(pointer)) }
         (alpnList + alpn.count).initialize(to: nil)
+        if role == .server {
+            let suites = UnsafeMutablePointer<Int32>.allocate(capacity: Self.serverCiphersuiteIds.count + 1)
+            suites.initialize(from: Self.serverCiphersuiteIds + [0], count: Self.serverCiphersuiteIds.count + 1)
+            serverCiphersuites = suites
+            let curves = UnsafeMutablePointer<mbedtls_ecp_group_id>.allocate(capacity: Self.serverCurveIds.count + 1)
+            curves.initialize(from: Self.serverCurveIds + [MBEDTLS_ECP_DP_NONE], count: Self.serverCurveIds.count + 1)
+            serverCurves = curves
+        } else {
+            serverCiphersuites = nil
+            serverCurves = nil
+        }
 
         let personalisation = Array("myelin-tls".utf8)
         try check(mbedtls_ctr_drbg_seed(drbg, mbedtls_entropy_func, entropy, personalisation, personalisation.count),
@@ -93,6 +123,10 @@ public final class MbedTLSConfiguration: @unchecked Sendable {
         mbedtls_ssl_conf_min_version(config, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3)
         if !alpn.isEmpty {
             try check(mbedtls_ssl_conf_alpn_protocols(config, alpnList), "configuring ALPN")
+        }
+        if let serverCiphersuites, let serverCurves {
+            mbedtls_ssl_conf_ciphersuites(config, serverCiphersuites)
+            mbedtls_ssl_conf_curves(config, serverCurves)
         }
         try setUp(self)
     }
@@ -108,6 +142,8 @@ public final class MbedTLSConfiguration: @unchecked Sendable {
         entropy.deallocate()
         drbg.deallocate()
         ownCertificate.deallocate()
+        serverCiphersuites?.deallocate()
+        serverCurves?.deallocate()
         ownKey.deallocate()
         trustAnchors.deallocate()
         for pointer in alpnStrings { pointer.deallocate() }

@@ -95,6 +95,35 @@ import Testing
         }
     }
 
+    /// The server's offer: X25519 first, P-256 before the larger curves, AEAD suites only (no CBC, no
+    /// SHA-1), checked with openssl as a client.
+    @Test func theServerOffersX25519AndAEADSuitesOnly() async throws {
+        try await withTLSServer { _, port, cert async throws in
+            func handshake(_ extra: [String]) async throws -> String {
+                try await runProgram(
+                    ["openssl", "s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", cert, "-servername", "localhost",
+                     "-tls1_2"] + extra,
+                    input: "", timeout: .seconds(20)).output
+            }
+            let standard = try await handshake([])
+            #expect(standard.contains("Server Temp Key: X25519"), "\(standard)")
+            #expect(standard.contains("ECDHE-ECDSA-AES128-GCM-SHA256"), "\(standard)")
+            // A client that prefers the big curves still gets P-256 (the server's order decides).
+            let curves = try await handshake(["-curves", "P-521:P-384:P-256"])
+            #expect(curves.contains("Server Temp Key: ECDH, prime256v1") || curves.contains("Server Temp Key: ECDH, P-256"),
+                    "\(curves)")
+            // CBC and SHA-1 suites are not offered: a client asking only for them gets no handshake.
+            for suite in ["ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384", "AES128-GCM-SHA256"] {
+                let refused = try await handshake(["-cipher", suite])
+                #expect(!refused.contains("Cipher is \(suite)"), "\(suite): \(refused)")
+                #expect(refused.contains("Cipher is (NONE)") || refused.contains("alert"), "\(suite): \(refused)")
+            }
+            // ChaCha20-Poly1305 for clients that prefer it.
+            let chacha = try await handshake(["-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305"])
+            #expect(chacha.contains("ECDHE-ECDSA-CHACHA20-POLY1305"), "\(chacha)")
+        }
+    }
+
     @Test func plainHTTPStillServedBesideTLS() async throws {
         try await withTLSServer { server, _, _ async throws in
             #expect(try await server.client.get("/_matrix/client/versions").status == 200)
