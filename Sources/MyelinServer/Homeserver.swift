@@ -57,7 +57,8 @@ public final class Homeserver: Sendable {
             logger.info("thumbnails are turned off (media.thumbnails = false)")
         } else if let worker = WorkerThumbnailer.locateWorker(configured: config.mediaThumbnailerPath) {
             media = media.with(thumbnailer: WorkerThumbnailer(
-                client: ThumbnailerClient(workerPath: worker), maxInputPixels: config.mediaMaxThumbnailPixels))
+                client: ThumbnailerClient(workerPath: worker), maxInputPixels: config.mediaMaxThumbnailPixels,
+                logger: logger))
         } else {
             logger.warning("myelin-thumbnailer not found; thumbnails are not offered",
                            metadata: ["hint": "set media.thumbnailer_path"])

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import Logging
 import MatrixCore
 import MyelinMedia
 import MyelinThumbnail
@@ -10,6 +11,7 @@ import MyelinThumbnail
 struct WorkerThumbnailer: Thumbnailing {
     let client: ThumbnailerClient
     let maxInputPixels: Int
+    let logger: Logger
 
     func thumbnail(path: String, width: Int, height: Int, method: MyelinMedia.ThumbnailMethod, animated: Bool)
         async throws -> (contentType: String, bytes: [UInt8])
@@ -28,7 +30,9 @@ struct WorkerThumbnailer: Thumbnailing {
             case .unsupportedFormat, .corruptImage, .emptyFile, .fileNotFound, .rejected:
                 throw MatrixError.unknown("Cannot generate a thumbnail for this content (\(error))")
             case .timedOut, .workerDied, .workerUnavailable, .outputTooLarge:
-                throw MatrixError("M_UNKNOWN", "The thumbnailer failed (\(error)); try again", status: 503)
+                // The cause is the operator's to read, not the client's.
+                logger.warning("thumbnail worker failed", metadata: ["error": "\(error)", "path": "\(path)"])
+                throw MatrixError("M_UNKNOWN", "Thumbnails are unavailable for a moment; try again", status: 503)
             }
         }
     }

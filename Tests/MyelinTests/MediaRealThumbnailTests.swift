@@ -77,6 +77,23 @@ import Testing
             #expect(try await thumbnail(server, fine, "width=32&height=32&method=crop", token: alice.accessToken).status == 200)
         }
     }
+
+    /// A worker that dies is the operator's problem: the client gets a plain 503, without the cause.
+    @Test func aDyingWorkerIsA503WithoutInternals() async throws {
+        let image = try await synth("png", 64, 64)
+        let dying = FileManager.default.temporaryDirectory.appendingPathComponent("myelin-dying-\(UUID()).sh").path
+        try "#!/bin/sh\nkill -9 $$\n".write(toFile: dying, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dying)
+        defer { try? FileManager.default.removeItem(atPath: dying) }
+        try await withServer({ $0.mediaThumbnailerPath = dying }) { server async throws in
+            let alice = try await server.register("alice")
+            let mediaId = try await server.uploadedMediaId(image, contentType: "image/png", token: alice.accessToken)
+            let response = try await thumbnail(server, mediaId, "width=32&height=32&method=crop", token: alice.accessToken)
+            #expect(response.status == 503)
+            let message = response.json["error"]?.stringValue ?? ""
+            #expect(!message.contains("signal") && !message.contains("worker") && !message.contains("Died"), "\(message)")
+        }
+    }
 }
 
 @Suite struct MediaPregeneratedThumbnailTests {
@@ -107,4 +124,5 @@ import Testing
             _ = try await server.uploadedMediaId(Array("hello".utf8), contentType: "text/plain", token: alice.accessToken)
         }
     }
+
 }
