@@ -60,8 +60,9 @@ public struct RegistrationService: Sendable {
         let tokens = context.registrationTokens
         let now = context.clock.nowMs()
         let uia = context.uia
-        let completion = try await uia.authenticate(auth: request.auth, purpose: .register, flows: flows) {
-            stage, auth, session in
+        let completion = try await uia.authenticate(
+            auth: request.auth, operation: .register(localpart: localpart), flows: flows
+        ) { stage, auth, session in
             switch stage {
             case "m.login.dummy":
                 return .passed

@@ -3,17 +3,11 @@ import MatrixCore
 /// User-interactive authentication (client-server API, "User-Interactive Authentication API"): sessions
 /// that remember which stages a client completed for one operation. Sessions live in memory, bounded in
 /// number and age: losing them on restart only makes a client start the flow again.
+///
+/// A session is bound to the operation it was started for (`UIAOperation`): presenting it with any other
+/// request is refused with 403 and leaves it as it was, so the client can still finish the operation it
+/// started, or start a fresh session for the new one.
 public actor UserInteractiveAuth {
-    /// What a session authorises; a session started for one operation cannot complete another.
-    public enum Purpose: Hashable, Sendable {
-        case register
-        case changePassword(userNid: Int64)
-        case deactivate(userNid: Int64)
-        case deleteDevices(userNid: Int64)
-        case getLoginToken(userNid: Int64)
-        case uploadCrossSigningKeys(userNid: Int64)
-    }
-
     /// A finished flow. The session is consumed; what it reserved passes to the caller.
     public struct Completion: Sendable {
         public let sessionId: String
@@ -26,8 +20,14 @@ public actor UserInteractiveAuth {
         case failed(MatrixError)
     }
 
+    /// The answer to a session presented with a request other than the one it was started for. Synapse
+    /// answers 403 with `M_UNKNOWN` (its default code); the spec names no code, and `M_FORBIDDEN` is its
+    /// code for a request refused as not allowed.
+    public static let operationChanged = MatrixError.forbidden(
+        "This user-interactive auth session was started for a different request; start a new session")
+
     private struct Session {
-        let purpose: Purpose
+        let operation: UIAOperation
         let createdMs: Int64
         var completed: [String] = []
         /// A registration token reserved by this session, released if it expires unused.
@@ -52,12 +52,12 @@ public actor UserInteractiveAuth {
     /// of the stage the client submitted. Returns when a flow is complete (the session is then consumed);
     /// otherwise throws the 401 that tells the client what is left.
     public func authenticate(
-        auth: JSONValue?, purpose: Purpose, flows: [[String]], params: JSONObject = [:],
+        auth: JSONValue?, operation: UIAOperation, flows: [[String]], params: JSONObject = [:],
         check: @Sendable (_ stage: String, _ auth: JSONObject, _ session: String) async -> StageCheck
     ) async throws(MatrixError) -> Completion {
         await expireOld()
         guard let auth, case .object(let authObject) = auth else {
-            let id = newSession(purpose: purpose)
+            let id = newSession(operation: operation)
             throw challenge(session: id, flows: flows, params: params, completed: [], error: nil)
         }
         let sessionId: String
@@ -66,12 +66,10 @@ public actor UserInteractiveAuth {
             guard let session = sessions[id] else {
                 throw MatrixError("M_UNKNOWN", "Unknown or expired user-interactive auth session", status: 400)
             }
-            guard session.purpose == purpose else {
-                throw MatrixError.forbidden("This session was started for a different request")
-            }
+            guard session.operation == operation else { throw Self.operationChanged }
             sessionId = id
         } else {
-            sessionId = newSession(purpose: purpose)
+            sessionId = newSession(operation: operation)
         }
         guard case .string(let stage)? = authObject["type"] else {
             // Only a session to continue, no stage: say where the flow stands.
@@ -115,14 +113,14 @@ public actor UserInteractiveAuth {
 
     public var sessionCount: Int { sessions.count }
 
-    private func newSession(purpose: Purpose) -> String {
+    private func newSession(operation: UIAOperation) -> String {
         if sessions.count >= maxSessions,
             let oldest = sessions.min(by: { $0.value.createdMs < $1.value.createdMs })?.key
         {
             sessions[oldest] = nil
         }
         let id = SecretToken.opaqueId()
-        sessions[id] = Session(purpose: purpose, createdMs: clock.nowMs())
+        sessions[id] = Session(operation: operation, createdMs: clock.nowMs())
         return id
     }
 
