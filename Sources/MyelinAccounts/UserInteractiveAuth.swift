@@ -29,12 +29,15 @@ public actor UserInteractiveAuth {
     private struct Session {
         let operation: UIAOperation
         let createdMs: Int64
+        /// Creation order: many sessions share a millisecond, and the oldest must still be found.
+        let sequence: UInt64
         var completed: [String] = []
         /// A registration token reserved by this session, released if it expires unused.
         var reservedRegistrationToken: String?
     }
 
     private var sessions: [String: Session] = [:]
+    private var nextSequence: UInt64 = 0
     private let clock: WallClock
     private let lifetimeMs: Int64
     private let maxSessions: Int
@@ -44,7 +47,7 @@ public actor UserInteractiveAuth {
                 onExpire: @escaping @Sendable (_ reservedToken: String) async -> Void = { _ in }) {
         self.clock = clock
         self.lifetimeMs = lifetimeMs
-        self.maxSessions = maxSessions
+        self.maxSessions = max(1, maxSessions)
         self.onExpire = onExpire
     }
 
@@ -57,7 +60,7 @@ public actor UserInteractiveAuth {
     ) async throws(MatrixError) -> Completion {
         await expireOld()
         guard let auth, case .object(let authObject) = auth else {
-            let id = newSession(operation: operation)
+            let id = await newSession(operation: operation)
             throw challenge(session: id, flows: flows, params: params, completed: [], error: nil)
         }
         let sessionId: String
@@ -69,7 +72,7 @@ public actor UserInteractiveAuth {
             guard session.operation == operation else { throw Self.operationChanged }
             sessionId = id
         } else {
-            sessionId = newSession(operation: operation)
+            sessionId = await newSession(operation: operation)
         }
         guard case .string(let stage)? = authObject["type"] else {
             // Only a session to continue, no stage: say where the flow stands.
@@ -113,22 +116,28 @@ public actor UserInteractiveAuth {
 
     public var sessionCount: Int { sessions.count }
 
-    private func newSession(operation: UIAOperation) -> String {
+    private func newSession(operation: UIAOperation) async -> String {
+        // The table changes before any suspension, so requests running meanwhile see it bounded.
+        var evicted: Session?
         if sessions.count >= maxSessions,
-            let oldest = sessions.min(by: { $0.value.createdMs < $1.value.createdMs })?.key
+            let oldest = sessions.min(by: { $0.value.sequence < $1.value.sequence })
         {
-            sessions[oldest] = nil
+            evicted = sessions.removeValue(forKey: oldest.key)
         }
         let id = SecretToken.opaqueId()
-        sessions[id] = Session(operation: operation, createdMs: clock.nowMs())
+        nextSequence += 1
+        sessions[id] = Session(operation: operation, createdMs: clock.nowMs(), sequence: nextSequence)
+        if let token = evicted?.reservedRegistrationToken { await onExpire(token) }
         return id
     }
 
     private func expireOld() async {
         let cutoff = clock.nowMs() - lifetimeMs
         let expired = sessions.filter { $0.value.createdMs < cutoff }
-        for (id, session) in expired {
-            sessions[id] = nil
+        // Removed all at once before giving tokens back, so a request running meanwhile cannot give one
+        // back twice.
+        for id in expired.keys { sessions[id] = nil }
+        for session in expired.values {
             if let token = session.reservedRegistrationToken { await onExpire(token) }
         }
     }
