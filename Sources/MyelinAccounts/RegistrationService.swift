@@ -26,11 +26,13 @@ public struct RegistrationService: Sendable {
         public var initialDeviceDisplayName: String?
         public var wantsRefreshToken: Bool?
         public var inhibitLogin: Bool?
+        /// A guest's access token: the call upgrades that guest account (spec, "Guest access").
+        public var guestAccessToken: String?
         public var auth: JSONValue?
 
         public init(kind: Kind = .user, username: String? = nil, password: String? = nil, deviceId: String? = nil,
                     initialDeviceDisplayName: String? = nil, wantsRefreshToken: Bool? = nil,
-                    inhibitLogin: Bool? = nil, auth: JSONValue? = nil) {
+                    inhibitLogin: Bool? = nil, guestAccessToken: String? = nil, auth: JSONValue? = nil) {
             self.kind = kind
             self.username = username
             self.password = password
@@ -38,6 +40,7 @@ public struct RegistrationService: Sendable {
             self.initialDeviceDisplayName = initialDeviceDisplayName
             self.wantsRefreshToken = wantsRefreshToken
             self.inhibitLogin = inhibitLogin
+            self.guestAccessToken = guestAccessToken
             self.auth = auth
         }
     }
@@ -101,7 +104,12 @@ public struct RegistrationService: Sendable {
         let grant: SessionGrant
         do {
             guard let password = draft.password else { throw MatrixError.missingParam("password is required") }
-            let user = try await createAccount(localpart: draft.localpart, passwordHash: password.hash, isAdmin: false)
+            let user: UserRecord
+            if let guest = draft.guest {
+                user = try await upgrade(guest, passwordHash: password.hash)
+            } else {
+                user = try await createAccount(localpart: draft.localpart, passwordHash: password.hash, isAdmin: false)
+            }
             grant = try await self.grant(for: user, device: draft.device, inhibitLogin: draft.inhibitLogin ?? false,
                                          ip: ip)
         } catch {
@@ -111,7 +119,9 @@ public struct RegistrationService: Sendable {
         }
         await uia.recordRegistration(grant, in: completion.sessionId)
         if let token = completion.reservedRegistrationToken { try await tokens.complete(token) }
-        context.logger.info("registered user", metadata: ["user": "\(grant.userId)"])
+        context.logger.info("registered user", metadata: [
+            "user": "\(grant.userId)", "upgraded_guest": "\(draft.guest != nil)",
+        ])
         return grant
     }
 

@@ -38,9 +38,11 @@ public struct UIAOperation: Hashable, Sendable {
         self.parameters = Self.digest(CanonicalJSON.encodeLenient(.array(parameters)))
     }
 
-    /// `localpart` nil: a generated one.
-    public static func register(localpart: String?) -> UIAOperation {
-        UIAOperation(.register, userNid: nil, parameters: [localpart.map(JSONValue.string) ?? .null])
+    /// `localpart` nil: a generated one. `guestNid`: the guest account being upgraded.
+    public static func register(localpart: String?, upgradingGuest guestNid: Int64?) -> UIAOperation {
+        UIAOperation(.register, userNid: nil, parameters: [
+            localpart.map(JSONValue.string) ?? .null, guestNid.map(JSONValue.int) ?? .null,
+        ])
     }
 
     public static func changePassword(userNid: Int64, newPassword: String, logoutDevices: Bool) -> UIAOperation {

@@ -40,6 +40,7 @@ struct RegistrationRoutes {
             initialDeviceDisplayName: try body.string("initial_device_display_name"),
             wantsRefreshToken: try body.bool("refresh_token"),
             inhibitLogin: try body.bool("inhibit_login"),
+            guestAccessToken: try body.string("guest_access_token"),
             auth: try body.objectValue("auth").map(JSONValue.object))
         let grant = try await services.registration.register(request, ip: call.remoteAddress)
         return MatrixResponse(json: LoginRoutes.grantJSON(grant, serverName: services.settings.serverName))
