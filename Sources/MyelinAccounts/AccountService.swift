@@ -20,9 +20,10 @@ public struct AccountService: Sendable {
         async throws
     {
         try registration.checkPasswordPolicy(newPassword)
+        let operation = UIAOperation.changePassword(
+            userNid: requester.userNid, newPassword: newPassword, logoutDevices: logoutDevices)
         _ = try await context.uia.authenticate(
-            auth: auth, purpose: .changePassword(userNid: requester.userNid), flows: Self.passwordFlows,
-            check: sessions.passwordStage(for: requester))
+            auth: auth, operation: operation, flows: Self.passwordFlows, check: sessions.passwordStage(for: requester))
         let hash = try await context.hasher.hash(newPassword)
         try await context.users.setPasswordHash(userNid: requester.userNid, hash: hash)
         if logoutDevices {
@@ -36,7 +37,7 @@ public struct AccountService: Sendable {
     /// that their other data go (`AccountStore.deactivate`).
     public func deactivate(_ requester: Requester, auth: JSONValue?, erase: Bool = false) async throws {
         _ = try await context.uia.authenticate(
-            auth: auth, purpose: .deactivate(userNid: requester.userNid), flows: Self.passwordFlows,
+            auth: auth, operation: .deactivate(userNid: requester.userNid, erase: erase), flows: Self.passwordFlows,
             check: sessions.passwordStage(for: requester))
         try await context.users.deactivate(userNid: requester.userNid, userId: requester.userId, erase: erase,
                                            now: context.clock.nowMs())
@@ -70,18 +71,30 @@ public struct AccountService: Sendable {
         await context.deviceListChanges.publish(requester.userId)
     }
 
-    /// Deletes devices after UIA; unknown device IDs are ignored, as the spec allows.
+    /// `DELETE /devices/{deviceId}` after UIA; an unknown device is ignored.
+    public func deleteDevice(_ requester: Requester, deviceId: String, auth: JSONValue?) async throws {
+        try await delete(requester, deviceIds: [deviceId], auth: auth,
+                         operation: .deleteDevice(userNid: requester.userNid, deviceId: deviceId))
+    }
+
+    /// `POST /delete_devices` after UIA; unknown device IDs are ignored, as the spec allows.
     public func deleteDevices(_ requester: Requester, deviceIds: [String], auth: JSONValue?) async throws {
+        try await delete(requester, deviceIds: deviceIds, auth: auth,
+                         operation: .deleteDevices(userNid: requester.userNid, deviceIds: deviceIds))
+    }
+
+    private func delete(_ requester: Requester, deviceIds: [String], auth: JSONValue?, operation: UIAOperation)
+        async throws
+    {
         _ = try await context.uia.authenticate(
-            auth: auth, purpose: .deleteDevices(userNid: requester.userNid), flows: Self.passwordFlows,
-            check: sessions.passwordStage(for: requester))
+            auth: auth, operation: operation, flows: Self.passwordFlows, check: sessions.passwordStage(for: requester))
         try await context.devices.delete(userNid: requester.userNid, userId: requester.userId, deviceIds: deviceIds)
         await context.deviceListChanges.publish(requester.userId)
     }
 
     public func issueLoginToken(_ requester: Requester, auth: JSONValue?) async throws -> (String, Int64) {
         _ = try await context.uia.authenticate(
-            auth: auth, purpose: .getLoginToken(userNid: requester.userNid), flows: Self.passwordFlows,
+            auth: auth, operation: .getLoginToken(userNid: requester.userNid), flows: Self.passwordFlows,
             check: sessions.passwordStage(for: requester))
         return try await sessions.issueLoginToken(for: requester)
     }

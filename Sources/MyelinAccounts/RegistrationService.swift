@@ -16,21 +16,31 @@ public struct RegistrationService: Sendable {
         case guest
     }
 
+    /// One `/register` call. Optional fields are nil when the call does not give them: a later call of a
+    /// session then keeps what an earlier one said (`RegistrationDraft`).
     public struct Request: Sendable {
         public var kind: Kind
         public var username: String?
         public var password: String?
-        public var device: SessionService.DeviceRequest
-        public var inhibitLogin: Bool
+        public var deviceId: String?
+        public var initialDeviceDisplayName: String?
+        public var wantsRefreshToken: Bool?
+        public var inhibitLogin: Bool?
+        /// A guest's access token: the call upgrades that guest account (spec, "Guest access").
+        public var guestAccessToken: String?
         public var auth: JSONValue?
 
-        public init(kind: Kind = .user, username: String? = nil, password: String? = nil,
-                    device: SessionService.DeviceRequest = .init(), inhibitLogin: Bool = false, auth: JSONValue? = nil) {
+        public init(kind: Kind = .user, username: String? = nil, password: String? = nil, deviceId: String? = nil,
+                    initialDeviceDisplayName: String? = nil, wantsRefreshToken: Bool? = nil,
+                    inhibitLogin: Bool? = nil, guestAccessToken: String? = nil, auth: JSONValue? = nil) {
             self.kind = kind
             self.username = username
             self.password = password
-            self.device = device
+            self.deviceId = deviceId
+            self.initialDeviceDisplayName = initialDeviceDisplayName
+            self.wantsRefreshToken = wantsRefreshToken
             self.inhibitLogin = inhibitLogin
+            self.guestAccessToken = guestAccessToken
             self.auth = auth
         }
     }
@@ -45,23 +55,36 @@ public struct RegistrationService: Sendable {
         if request.kind == .guest {
             return try await registerGuest(request, ip: ip)
         }
-        let mode = try await effectiveMode()
         let flows: [[String]]
-        switch mode {
+        switch try await effectiveMode() {
         case .closed, .auto: throw MatrixError.forbidden("Registration is disabled on this server")
         case .open: flows = [["m.login.dummy"]]
         case .token: flows = [["m.login.registration_token"]]
         }
-        // Refuse a bad or taken name before the client goes through the auth stages.
-        let localpart = try request.username.map { try validateNewLocalpart($0) }
-        if let localpart, try await context.users.exists(localpart: localpart) { throw MatrixError.userInUse() }
-        if let password = request.password { try checkPasswordPolicy(password) }
+        let uia = context.uia
+        var remembered: RegistrationDraft?
+        if let sessionId = try UserInteractiveAuth.sessionId(in: request.auth) {
+            switch await uia.registrationProgress(sessionId) {
+            case .registered(let grant):
+                // A repeat of a registration that went through (its answer may have been lost on the way)
+                // gets the same answer, unless it names another account.
+                if let username = request.username, context.userId(username.lowercased()) != grant.userId {
+                    throw UserInteractiveAuth.operationChanged
+                }
+                return grant
+            case .collecting(let draft):
+                remembered = draft
+            case .completing, nil:
+                break  // authenticate() answers these
+            }
+        }
+        let draft = try await draft(for: request, over: remembered)
 
         let tokens = context.registrationTokens
         let now = context.clock.nowMs()
-        let uia = context.uia
-        let completion = try await uia.authenticate(auth: request.auth, purpose: .register, flows: flows) {
-            stage, auth, session in
+        let completion = try await uia.authenticate(
+            auth: request.auth, operation: draft.operation, flows: flows, remembering: draft
+        ) { stage, auth, session in
             switch stage {
             case "m.login.dummy":
                 return .passed
@@ -78,34 +101,48 @@ public struct RegistrationService: Sendable {
                 return .failed(MatrixError("M_UNRECOGNIZED", "Unsupported stage \(stage)", status: 401))
             }
         }
+        let grant: SessionGrant
         do {
-            guard let password = request.password else {
-                throw MatrixError.missingParam("password is required")
+            guard let password = draft.password else { throw MatrixError.missingParam("password is required") }
+            let user: UserRecord
+            if let guest = draft.guest {
+                user = try await upgrade(guest, passwordHash: password.hash)
+            } else {
+                user = try await createAccount(localpart: draft.localpart, passwordHash: password.hash, isAdmin: false)
             }
-            let user = try await createAccount(
-                localpart: localpart, password: password, isAdmin: false)
-            if let token = completion.reservedRegistrationToken { try await tokens.complete(token) }
-            context.logger.info("registered user", metadata: ["user": "\(context.userId(user.localpart))"])
-            return try await grant(for: user, request: request, ip: ip)
+            grant = try await self.grant(for: user, device: draft.device, inhibitLogin: draft.inhibitLogin ?? false,
+                                         ip: ip)
         } catch {
-            if let token = completion.reservedRegistrationToken { try? await tokens.release(token) }
+            // The stages stay done and the token reserved: the client may fix the request and finish.
+            await uia.reopen(completion.sessionId)
             throw error
         }
+        await uia.recordRegistration(grant, in: completion.sessionId)
+        if let token = completion.reservedRegistrationToken { try await tokens.complete(token) }
+        context.logger.info("registered user", metadata: [
+            "user": "\(grant.userId)", "upgraded_guest": "\(draft.guest != nil)",
+        ])
+        return grant
     }
 
     private func registerGuest(_ request: Request, ip: String?) async throws -> SessionGrant {
         guard context.settings.allowGuests else { throw MatrixError.forbidden("Guest access is disabled") }
         let user = try await createAccount(localpart: nil, password: nil, isAdmin: false, isGuest: true)
         // Guests cannot choose a device ID or refresh tokens beyond what users get; the rest is the same.
-        return try await grant(for: user, request: request, ip: ip)
+        let device = SessionService.DeviceRequest(
+            deviceId: request.deviceId, initialDisplayName: request.initialDeviceDisplayName,
+            wantsRefreshToken: request.wantsRefreshToken ?? false)
+        return try await grant(for: user, device: device, inhibitLogin: request.inhibitLogin ?? false, ip: ip)
     }
 
-    private func grant(for user: UserRecord, request: Request, ip: String?) async throws -> SessionGrant {
-        if request.inhibitLogin {
+    private func grant(for user: UserRecord, device: SessionService.DeviceRequest, inhibitLogin: Bool, ip: String?)
+        async throws -> SessionGrant
+    {
+        if inhibitLogin {
             return SessionGrant(userId: context.userId(user.localpart), deviceId: nil, accessToken: nil,
                                 refreshToken: nil, expiresInMs: nil)
         }
-        return try await sessions.startSession(for: user, device: request.device, ip: ip)
+        return try await sessions.startSession(for: user, device: device, ip: ip)
     }
 
     /// Creates an account directly (admin CLI, shared-secret registration, and the end of `/register`).
@@ -114,6 +151,13 @@ public struct RegistrationService: Sendable {
         async throws -> UserRecord
     {
         let hash = try await password.asyncMap { try await context.hasher.hash($0) }
+        return try await createAccount(localpart: localpart, passwordHash: hash, isAdmin: isAdmin, isGuest: isGuest)
+    }
+
+    /// The same with the password already hashed.
+    func createAccount(localpart: String?, passwordHash hash: String?, isAdmin: Bool, isGuest: Bool = false)
+        async throws -> UserRecord
+    {
         let now = context.clock.nowMs()
         if let localpart {
             guard let user = try await context.users.create(

@@ -44,8 +44,10 @@ public struct CrossSigningService: Sendable {
         }
         if existingMaster != nil {
             _ = try await context.uia.authenticate(
-                auth: auth, purpose: .uploadCrossSigningKeys(userNid: requester.userNid), flows: Self.flows,
-                check: sessions.passwordStage(for: requester))
+                auth: auth,
+                operation: .uploadCrossSigningKeys(userNid: requester.userNid, master: master,
+                                                   selfSigning: selfSigning, userSigning: userSigning),
+                flows: Self.flows, check: sessions.passwordStage(for: requester))
         }
         guard !uploaded.isEmpty else { return }
         // A new master key invalidates the keys the old one signed, unless they come again now.

@@ -24,8 +24,8 @@ struct DeviceRoutes {
             },
             Route(.delete, "/_matrix/client/v3/devices/{deviceId}") { call in
                 let body = try call.optionalJSONObject()
-                try await services.account.deleteDevices(
-                    try call.user, deviceIds: [call.parameter("deviceId")],
+                try await services.account.deleteDevice(
+                    try call.user, deviceId: call.parameter("deviceId"),
                     auth: try body.objectValue("auth").map(JSONValue.object))
                 return .empty
             },

@@ -36,11 +36,11 @@ struct RegistrationRoutes {
             kind: kind,
             username: try body.string("username"),
             password: try body.string("password"),
-            device: .init(
-                deviceId: try LoginRoutes.validDeviceId(body.string("device_id")),
-                initialDisplayName: try body.string("initial_device_display_name"),
-                wantsRefreshToken: try body.bool("refresh_token") ?? false),
-            inhibitLogin: try body.bool("inhibit_login") ?? false,
+            deviceId: try LoginRoutes.validDeviceId(body.string("device_id")),
+            initialDeviceDisplayName: try body.string("initial_device_display_name"),
+            wantsRefreshToken: try body.bool("refresh_token"),
+            inhibitLogin: try body.bool("inhibit_login"),
+            guestAccessToken: try body.string("guest_access_token"),
             auth: try body.objectValue("auth").map(JSONValue.object))
         let grant = try await services.registration.register(request, ip: call.remoteAddress)
         return MatrixResponse(json: LoginRoutes.grantJSON(grant, serverName: services.settings.serverName))

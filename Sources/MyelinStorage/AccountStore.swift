@@ -72,6 +72,22 @@ public struct AccountStore: Sendable {
         }
     }
 
+    /// Turns a guest account into a full one with this password, in place: the same user, rooms and
+    /// devices. Nil when the account is not (or no longer) an active guest.
+    public func upgradeGuest(userNid: Int64, passwordHash: String) async throws -> UserRecord? {
+        try await database.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE users SET is_guest = 0, password_hash = ?
+                    WHERE user_nid = ? AND is_guest = 1 AND deactivated = 0
+                    """,
+                arguments: [passwordHash, userNid])
+            guard db.changesCount == 1 else { return nil }
+            return try Row.fetchOne(db, sql: "SELECT * FROM users WHERE user_nid = ?", arguments: [userNid])
+                .map(Self.user(from:))
+        }
+    }
+
     public func setAdmin(userNid: Int64, isAdmin: Bool) async throws {
         try await database.write { db in
             try db.execute(sql: "UPDATE users SET is_admin = ? WHERE user_nid = ?", arguments: [isAdmin, userNid])
