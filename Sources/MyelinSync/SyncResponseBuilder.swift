@@ -15,7 +15,7 @@ struct SyncResponseBuilder {
     let snapshot: SyncSnapshot
 
     /// The user's `m.ignored_user_list`: their messages and invites are left out.
-    private var ignored: Set<String> { snapshot.ignoredUsers }
+    var ignored: Set<String> { snapshot.ignoredUsers }
 
     struct Response {
         var json: JSONObject
@@ -24,8 +24,8 @@ struct SyncResponseBuilder {
     }
 
     private var since: SyncToken? { request.fullState ? nil : request.since }
-    private var filter: Filter { request.filter }
-    private var store: RoomEventStore { service.rooms.store }
+    var filter: Filter { request.filter }
+    var store: RoomEventStore { service.rooms.store }
 
     func build() async throws -> Response {
         var join: JSONObject = [:]
@@ -135,17 +135,9 @@ struct SyncResponseBuilder {
         -> JSONObject
     {
         let limit = Int(min(filter.room.timeline.limit ?? 10, 1000))
-        // Fetch more than the limit: history visibility and the filter may drop some.
-        let fetch = limit * 3 + 1
-        let raw = try await store.streamEvents(roomNid: room.nid, after: after, upTo: upTo, limit: fetch)
-        let visible = try await service.rooms.visibleEvents(raw, room: room, userId: requester.userId,
-                                                            ignoring: ignored)
-        var matching: [StoredEvent] = []
-        for event in visible {
-            if try await matches(event, filter.room.timeline, room: room) { matching.append(event) }
-        }
-        let timeline = Array(matching.prefix(limit).reversed())
-        let limited = matching.count > limit || raw.count == fetch
+        let scan = try await timeline(room, after: after, upTo: upTo, limit: limit)
+        let timeline = scan.events
+        let limited = scan.limited
         let timelineIds = Set(timeline.map(\.eventId))
 
         // The state at the start of the timeline.
@@ -176,8 +168,9 @@ struct SyncResponseBuilder {
                     stateIds = atEnd.filter { atSince[$0.key] != $0.value }
                 }
             }
-        } else if let startSnapshot, fullState || limited {
-            // An incremental sync whose timeline is complete needs no state: the timeline shows every change.
+        } else if let startSnapshot, fullState || limited || scan.leftOutState {
+            // An incremental sync whose timeline shows every event since the token needs no state: the
+            // timeline shows every change.
             let atStart = try await store.state(snapshot: startSnapshot)
             if fullState {
                 stateIds = atStart
@@ -240,7 +233,7 @@ struct SyncResponseBuilder {
         return result
     }
 
-    private func matches(_ event: StoredEvent, _ eventFilter: RoomEventFilter, room: RoomRecord) async throws -> Bool {
+    func matches(_ event: StoredEvent, _ eventFilter: RoomEventFilter, room: RoomRecord) async throws -> Bool {
         // Only a content URL needs the event parsed; skip that when the filter does not ask.
         var containsURL = false
         if eventFilter.containsURL != nil, case .object(let json) = try JSONParser.parse(event.json),
