@@ -54,7 +54,8 @@ struct SyncResponseBuilder {
             let roomAccountData = accountChanges.rooms[membership.roomId] ?? []
             switch membership.membership {
             case "join":
-                let isNewJoin = request.since == nil || membership.streamPos > baseline
+                // Not only a join after the token: a profile change (join to join) is an ordinary state event.
+                let isNewJoin = !wasJoinedAtToken(membership)
                 let hasEvents = roomsWithEvents?.contains(membership.roomNid) ?? true
                 var ephemeralEvents: [JSONValue] = []
                 if let users = typing.rooms[membership.roomId] {
@@ -96,10 +97,12 @@ struct SyncResponseBuilder {
                 let include = since == nil ? filter.room.includeLeave : changedSince
                 guard include else { continue }
                 let room = try await service.rooms.room(membership.roomId)
-                // A departed user sees the room up to their departure.
+                // A departed user sees the room up to their departure. A room they joined and left after the
+                // token is new to the client: it comes whole, as a new join does.
+                let whole = since == nil || (!wasJoinedAtToken(membership)
+                    && snapshot.membershipsSince[membership.roomNid]?.joinedAfter == true)
                 var entry = try await timelineAndState(
-                    room, after: since == nil ? 0 : baseline, upTo: min(membership.streamPos, now.rooms),
-                    fullState: since == nil)
+                    room, after: whole ? 0 : baseline, upTo: min(membership.streamPos, now.rooms), fullState: whole)
                 entry["account_data"] = ["events": .array(roomAccountData.map(JSONValue.object))]
                 leave[membership.roomId] = .object(entry)
             default:
@@ -127,6 +130,14 @@ struct SyncResponseBuilder {
     }
 
     // MARK: Rooms
+
+    /// Whether the user was joined to the room at the client's token: the client then holds the room's
+    /// state, and the room comes as what changed since.
+    private func wasJoinedAtToken(_ membership: UserMembership) -> Bool {
+        guard let token = request.since else { return false }
+        if membership.streamPos <= token.rooms { return membership.membership == "join" }
+        return snapshot.membershipsSince[membership.roomNid]?.atToken == "join"
+    }
 
     /// `timeline` and `state` of a room for events in (after, upTo]. With `fullState` the state is the
     /// whole state at the start of the timeline; otherwise only what changed between `after` and the
