@@ -139,9 +139,9 @@ struct SyncResponseBuilder {
         return snapshot.membershipsSince[membership.roomNid]?.atToken == "join"
     }
 
-    /// `timeline` and `state` of a room for events in (after, upTo]. With `fullState` the state is the
-    /// whole state at the start of the timeline; otherwise only what changed between `after` and the
-    /// start of the timeline (nothing when the timeline is complete).
+    /// `timeline` and `state` (or `state_after`) of a room for events in (after, upTo]: the timeline as
+    /// `timeline(_:after:upTo:limit:)` chooses it, the state as `stateIds` works it out (whole with
+    /// `fullState`, else what changed since `after`).
     private func timelineAndState(_ room: RoomRecord, after: Int64, upTo: Int64, fullState: Bool) async throws
         -> JSONObject
     {
@@ -150,52 +150,7 @@ struct SyncResponseBuilder {
         let timeline = scan.events
         let limited = scan.limited
         let timelineIds = Set(timeline.map(\.eventId))
-
-        // The state at the start of the timeline.
-        let startSnapshot: Int64?
-        if let first = timeline.first {
-            startSnapshot = first.stateBefore
-        } else {
-            startSnapshot = try await store.stateSnapshot(roomNid: room.nid, atStream: upTo)
-        }
-        var stateIds: [StateTuple: String] = [:]
-        if request.useStateAfter {
-            // Spec v1.16: the state up to the timeline's end, timeline events included (clients then take
-            // state from this list alone).
-            let endSnapshot: Int64?
-            if let last = timeline.last {
-                endSnapshot = last.stateAfter
-            } else {
-                endSnapshot = startSnapshot
-            }
-            if let endSnapshot {
-                let atEnd = try await store.state(snapshot: endSnapshot)
-                if fullState {
-                    stateIds = atEnd
-                } else {
-                    let before = try await store.stateSnapshot(roomNid: room.nid, atStream: after)
-                    var atSince: [StateTuple: String] = [:]
-                    if let before { atSince = try await store.state(snapshot: before) }
-                    stateIds = atEnd.filter { atSince[$0.key] != $0.value }
-                }
-            }
-        } else if let startSnapshot, fullState || limited || scan.leftOutState {
-            // An incremental sync whose timeline shows every event since the token needs no state: the
-            // timeline shows every change.
-            let atStart = try await store.state(snapshot: startSnapshot)
-            if fullState {
-                stateIds = atStart
-            } else {
-                let before = try await store.stateSnapshot(roomNid: room.nid, atStream: after)
-                var atSince: [StateTuple: String] = [:]
-                if let before { atSince = try await store.state(snapshot: before) }
-                stateIds = atStart.filter { atSince[$0.key] != $0.value }
-            }
-        }
-        if filter.room.state.lazyLoadMembers {
-            let senders = Set(timeline.map(\.sender)).union([requester.userId])
-            stateIds = stateIds.filter { $0.key.type != "m.room.member" || senders.contains($0.key.stateKey) }
-        }
+        let stateIds = try await stateIds(room, timeline: scan, after: after, upTo: upTo, fullState: fullState)
         // `state` leaves out what the timeline shows; `state_after` is complete on its own.
         let stateStored = try await store.events(ids: stateIds.values.filter {
             request.useStateAfter || !timelineIds.contains($0)
