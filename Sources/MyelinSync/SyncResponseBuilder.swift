@@ -23,7 +23,7 @@ struct SyncResponseBuilder {
         var isEmpty: Bool
     }
 
-    private var since: SyncToken? { request.fullState ? nil : request.since }
+    var since: SyncToken? { request.fullState ? nil : request.since }
     var filter: Filter { request.filter }
     var store: RoomEventStore { service.rooms.store }
 
@@ -48,6 +48,7 @@ struct SyncResponseBuilder {
         let devices = deviceSections()
         // Where the user's own receipt moved, their unread counts changed: those rooms must be in the answer.
         let readRooms = since == nil ? [] : receipts.roomsWithReceipts(of: requester.userId)
+        var newRoomMates: Set<String> = []
         for membership in memberships {
             guard membership.streamPos <= now.rooms, filter.room.includesRoom(membership.roomId) else { continue }
             let changedSince = since.map { membership.streamPos > $0.rooms } ?? true
@@ -67,6 +68,8 @@ struct SyncResponseBuilder {
                 guard request.fullState || isNewJoin || hasEvents || !roomAccountData.isEmpty || !ephemeralEvents.isEmpty
                     || readRooms.contains(membership.roomId)
                 else { continue }
+                newRoomMates.formUnion(
+                    try await usersNewlySharing(membership, isNewJoin: isNewJoin, hasEvents: hasEvents))
                 let room = try await service.rooms.room(membership.roomId)
                 var entry = try await timelineAndState(
                     room, after: isNewJoin || request.fullState ? 0 : baseline, upTo: now.rooms,
@@ -119,7 +122,8 @@ struct SyncResponseBuilder {
         json["rooms"] = ["join": .object(join), "invite": .object(invite), "leave": .object(leave),
                          "knock": .object(knock)]
         json["account_data"] = ["events": .array(accountChanges.global.map(JSONValue.object))]
-        let presenceEvents = filter.presence.excludesEverything ? [] : presence.events.filter {
+        let roomMates = try await roomMatePresence(newRoomMates, besides: presence)
+        let presenceEvents = filter.presence.excludesEverything ? [] : (presence.events + roomMates).filter {
             filter.presence.matches(type: "m.presence", sender: $0["sender"]?.stringValue)
         }
         json["presence"] = ["events": .array(presenceEvents.map(JSONValue.object))]
