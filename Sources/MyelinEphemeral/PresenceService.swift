@@ -159,6 +159,18 @@ public actor PresenceService {
         return users[userId] ?? .unknown
     }
 
+    /// `m.presence` events of the current presence of those of `userIds` the server has seen (clients
+    /// take a user never seen for offline already). No visibility check: for sync, which passes the
+    /// users who just began sharing a room with the viewer.
+    public func events(of userIds: some Sequence<String>) async throws -> [JSONObject] {
+        try await settle()
+        let now = clock.nowMs()
+        return userIds.compactMap { userId in
+            guard let status = users[userId], status.position > 0 else { return nil }
+            return status.event(userId: userId, nowMs: now)
+        }
+    }
+
     /// What sync serves as top-level `presence` for `viewer`: `m.presence` events of the users whose
     /// presence changed in (`since`, `upTo`] (every user with a known presence when `since` is nil) and
     /// who share a joined room with the viewer, or are the viewer. At most `limit` users, oldest change

@@ -137,3 +137,20 @@ extension RoomEventStore {
         }
     }
 }
+
+extension RoomEventStore {
+    /// The room's joined members whose member event changed in stream positions (after, upTo]: who
+    /// joined since a sync token (a profile change shows up too). Read through the new events, not
+    /// the room's whole member list.
+    public func joinedMembersChanged(roomNid: Int64, after: Int64, upTo: Int64) async throws -> Set<String> {
+        try await database.read { db in
+            Set(try String.fetchAll(
+                db.cachedStatement(sql: """
+                    SELECT DISTINCT k.state_key FROM events e
+                    JOIN state_keys k ON k.state_key_nid = e.state_key_nid AND k.type = 'm.room.member'
+                    JOIN room_members m ON m.room_nid = e.room_nid AND m.user_id = k.state_key
+                    WHERE e.room_nid = ? AND e.stream_pos > ? AND e.stream_pos <= ? AND m.membership = 'join'
+                    """), arguments: [roomNid, after, upTo]))
+        }
+    }
+}

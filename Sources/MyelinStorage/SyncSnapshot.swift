@@ -2,14 +2,18 @@ import GRDB
 
 /// What every `/sync` round reads before it looks at rooms, in one read transaction (one trip to the
 /// reader pool instead of five, each a thread hop; profiles of the sync fan-out showed the hops
-/// costing more than the queries): the stream positions, the user's ignore list and memberships, the
-/// rooms with new events since the client's token, and the device's end-to-end encryption state.
+/// costing more than the queries): the stream positions, the user's ignore list and memberships (and,
+/// where one changed after the client's token, how), the rooms with new events since the token, and
+/// the device's end-to-end encryption state.
 public struct SyncSnapshot: Sendable {
     public let positions: StreamPositions
     public let ignoredUsers: Set<String>
     public let memberships: [UserMembership]
     /// Rooms with events after `Request.roomsSince` (nil when no such position was given).
     public let roomsWithEvents: Set<Int64>?
+    /// For the rooms where the user's membership changed after the client's token (`previous.rooms`):
+    /// how it moved, by room NID (empty on an initial sync).
+    public let membershipsSince: [Int64: MembershipSince]
     public let devices: DeviceSyncState
 
     public struct Request: Sendable {
@@ -46,13 +50,22 @@ public struct SyncSnapshot: Sendable {
                 toDevice: acknowledged...max(acknowledged, positions.toDevice), limit: request.toDeviceLimit,
                 rooms: previous.map { $0.rooms...max($0.rooms, positions.rooms) },
                 deviceLists: previous.map { $0.deviceLists...max($0.deviceLists, positions.deviceLists) })
+            let memberships = try RoomEventStore.memberships(db, of: request.userId)
+            var membershipsSince: [Int64: MembershipSince] = [:]
+            if let token = previous?.rooms {
+                for membership in memberships where membership.streamPos > token {
+                    membershipsSince[membership.roomNid] = try RoomEventStore.membershipSince(
+                        db, userId: request.userId, roomNid: membership.roomNid, since: token, upTo: positions.rooms)
+                }
+            }
             return SyncSnapshot(
                 positions: positions,
                 ignoredUsers: try AccountDataStore.ignoredUsers(db, userNid: request.userNid),
-                memberships: try RoomEventStore.memberships(db, of: request.userId),
+                memberships: memberships,
                 roomsWithEvents: try request.roomsSince.map {
                     try RoomEventStore.roomsWithEvents(db, after: $0, upTo: positions.rooms)
                 },
+                membershipsSince: membershipsSince,
                 devices: devices)
         }
     }

@@ -15,7 +15,7 @@ struct SyncResponseBuilder {
     let snapshot: SyncSnapshot
 
     /// The user's `m.ignored_user_list`: their messages and invites are left out.
-    private var ignored: Set<String> { snapshot.ignoredUsers }
+    var ignored: Set<String> { snapshot.ignoredUsers }
 
     struct Response {
         var json: JSONObject
@@ -23,9 +23,9 @@ struct SyncResponseBuilder {
         var isEmpty: Bool
     }
 
-    private var since: SyncToken? { request.fullState ? nil : request.since }
-    private var filter: Filter { request.filter }
-    private var store: RoomEventStore { service.rooms.store }
+    var since: SyncToken? { request.fullState ? nil : request.since }
+    var filter: Filter { request.filter }
+    var store: RoomEventStore { service.rooms.store }
 
     func build() async throws -> Response {
         var join: JSONObject = [:]
@@ -48,13 +48,15 @@ struct SyncResponseBuilder {
         let devices = deviceSections()
         // Where the user's own receipt moved, their unread counts changed: those rooms must be in the answer.
         let readRooms = since == nil ? [] : receipts.roomsWithReceipts(of: requester.userId)
+        var newRoomMates: Set<String> = []
         for membership in memberships {
             guard membership.streamPos <= now.rooms, filter.room.includesRoom(membership.roomId) else { continue }
             let changedSince = since.map { membership.streamPos > $0.rooms } ?? true
             let roomAccountData = accountChanges.rooms[membership.roomId] ?? []
             switch membership.membership {
             case "join":
-                let isNewJoin = request.since == nil || membership.streamPos > baseline
+                // Not only a join after the token: a profile change (join to join) is an ordinary state event.
+                let isNewJoin = !wasJoinedAtToken(membership)
                 let hasEvents = roomsWithEvents?.contains(membership.roomNid) ?? true
                 var ephemeralEvents: [JSONValue] = []
                 if let users = typing.rooms[membership.roomId] {
@@ -66,6 +68,8 @@ struct SyncResponseBuilder {
                 guard request.fullState || isNewJoin || hasEvents || !roomAccountData.isEmpty || !ephemeralEvents.isEmpty
                     || readRooms.contains(membership.roomId)
                 else { continue }
+                newRoomMates.formUnion(
+                    try await usersNewlySharing(membership, isNewJoin: isNewJoin, hasEvents: hasEvents))
                 let room = try await service.rooms.room(membership.roomId)
                 var entry = try await timelineAndState(
                     room, after: isNewJoin || request.fullState ? 0 : baseline, upTo: now.rooms,
@@ -96,10 +100,12 @@ struct SyncResponseBuilder {
                 let include = since == nil ? filter.room.includeLeave : changedSince
                 guard include else { continue }
                 let room = try await service.rooms.room(membership.roomId)
-                // A departed user sees the room up to their departure.
+                // A departed user sees the room up to their departure. A room they joined and left after the
+                // token is new to the client: it comes whole, as a new join does.
+                let whole = since == nil || (!wasJoinedAtToken(membership)
+                    && snapshot.membershipsSince[membership.roomNid]?.joinedAfter == true)
                 var entry = try await timelineAndState(
-                    room, after: since == nil ? 0 : baseline, upTo: min(membership.streamPos, now.rooms),
-                    fullState: since == nil)
+                    room, after: whole ? 0 : baseline, upTo: min(membership.streamPos, now.rooms), fullState: whole)
                 entry["account_data"] = ["events": .array(roomAccountData.map(JSONValue.object))]
                 leave[membership.roomId] = .object(entry)
             default:
@@ -116,7 +122,8 @@ struct SyncResponseBuilder {
         json["rooms"] = ["join": .object(join), "invite": .object(invite), "leave": .object(leave),
                          "knock": .object(knock)]
         json["account_data"] = ["events": .array(accountChanges.global.map(JSONValue.object))]
-        let presenceEvents = filter.presence.excludesEverything ? [] : presence.events.filter {
+        let roomMates = try await roomMatePresence(newRoomMates, besides: presence)
+        let presenceEvents = filter.presence.excludesEverything ? [] : (presence.events + roomMates).filter {
             filter.presence.matches(type: "m.presence", sender: $0["sender"]?.stringValue)
         }
         json["presence"] = ["events": .array(presenceEvents.map(JSONValue.object))]
@@ -128,70 +135,26 @@ struct SyncResponseBuilder {
 
     // MARK: Rooms
 
-    /// `timeline` and `state` of a room for events in (after, upTo]. With `fullState` the state is the
-    /// whole state at the start of the timeline; otherwise only what changed between `after` and the
-    /// start of the timeline (nothing when the timeline is complete).
+    /// Whether the user was joined to the room at the client's token: the client then holds the room's
+    /// state, and the room comes as what changed since.
+    private func wasJoinedAtToken(_ membership: UserMembership) -> Bool {
+        guard let token = request.since else { return false }
+        if membership.streamPos <= token.rooms { return membership.membership == "join" }
+        return snapshot.membershipsSince[membership.roomNid]?.atToken == "join"
+    }
+
+    /// `timeline` and `state` (or `state_after`) of a room for events in (after, upTo]: the timeline as
+    /// `timeline(_:after:upTo:limit:)` chooses it, the state as `stateIds` works it out (whole with
+    /// `fullState`, else what changed since `after`).
     private func timelineAndState(_ room: RoomRecord, after: Int64, upTo: Int64, fullState: Bool) async throws
         -> JSONObject
     {
         let limit = Int(min(filter.room.timeline.limit ?? 10, 1000))
-        // Fetch more than the limit: history visibility and the filter may drop some.
-        let fetch = limit * 3 + 1
-        let raw = try await store.streamEvents(roomNid: room.nid, after: after, upTo: upTo, limit: fetch)
-        let visible = try await service.rooms.visibleEvents(raw, room: room, userId: requester.userId,
-                                                            ignoring: ignored)
-        var matching: [StoredEvent] = []
-        for event in visible {
-            if try await matches(event, filter.room.timeline, room: room) { matching.append(event) }
-        }
-        let timeline = Array(matching.prefix(limit).reversed())
-        let limited = matching.count > limit || raw.count == fetch
+        let scan = try await timeline(room, after: after, upTo: upTo, limit: limit)
+        let timeline = scan.events
+        let limited = scan.limited
         let timelineIds = Set(timeline.map(\.eventId))
-
-        // The state at the start of the timeline.
-        let startSnapshot: Int64?
-        if let first = timeline.first {
-            startSnapshot = first.stateBefore
-        } else {
-            startSnapshot = try await store.stateSnapshot(roomNid: room.nid, atStream: upTo)
-        }
-        var stateIds: [StateTuple: String] = [:]
-        if request.useStateAfter {
-            // Spec v1.16: the state up to the timeline's end, timeline events included (clients then take
-            // state from this list alone).
-            let endSnapshot: Int64?
-            if let last = timeline.last {
-                endSnapshot = last.stateAfter
-            } else {
-                endSnapshot = startSnapshot
-            }
-            if let endSnapshot {
-                let atEnd = try await store.state(snapshot: endSnapshot)
-                if fullState {
-                    stateIds = atEnd
-                } else {
-                    let before = try await store.stateSnapshot(roomNid: room.nid, atStream: after)
-                    var atSince: [StateTuple: String] = [:]
-                    if let before { atSince = try await store.state(snapshot: before) }
-                    stateIds = atEnd.filter { atSince[$0.key] != $0.value }
-                }
-            }
-        } else if let startSnapshot, fullState || limited {
-            // An incremental sync whose timeline is complete needs no state: the timeline shows every change.
-            let atStart = try await store.state(snapshot: startSnapshot)
-            if fullState {
-                stateIds = atStart
-            } else {
-                let before = try await store.stateSnapshot(roomNid: room.nid, atStream: after)
-                var atSince: [StateTuple: String] = [:]
-                if let before { atSince = try await store.state(snapshot: before) }
-                stateIds = atStart.filter { atSince[$0.key] != $0.value }
-            }
-        }
-        if filter.room.state.lazyLoadMembers {
-            let senders = Set(timeline.map(\.sender)).union([requester.userId])
-            stateIds = stateIds.filter { $0.key.type != "m.room.member" || senders.contains($0.key.stateKey) }
-        }
+        let stateIds = try await stateIds(room, timeline: scan, after: after, upTo: upTo, fullState: fullState)
         // `state` leaves out what the timeline shows; `state_after` is complete on its own.
         let stateStored = try await store.events(ids: stateIds.values.filter {
             request.useStateAfter || !timelineIds.contains($0)
@@ -240,7 +203,7 @@ struct SyncResponseBuilder {
         return result
     }
 
-    private func matches(_ event: StoredEvent, _ eventFilter: RoomEventFilter, room: RoomRecord) async throws -> Bool {
+    func matches(_ event: StoredEvent, _ eventFilter: RoomEventFilter, room: RoomRecord) async throws -> Bool {
         // Only a content URL needs the event parsed; skip that when the filter does not ask.
         var containsURL = false
         if eventFilter.containsURL != nil, case .object(let json) = try JSONParser.parse(event.json),

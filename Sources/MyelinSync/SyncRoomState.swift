@@ -1,0 +1,60 @@
+import MatrixCore
+import MyelinStorage
+
+extension SyncResponseBuilder {
+    /// A room's `state` (up to the timeline's start) or, with `use_state_after`, `state_after` (up to its
+    /// end, spec v1.16), as event IDs by key: the whole state with `fullState`, else what changed between
+    /// the token (`after`) and that point. With `lazy_load_members`, see `lazyMembers`.
+    func stateIds(_ room: RoomRecord, timeline: SyncTimeline, after: Int64, upTo: Int64, fullState: Bool)
+        async throws -> [StateTuple: String]
+    {
+        let events = timeline.events
+        let start: Int64?
+        if let first = events.first {
+            start = first.stateBefore
+        } else {
+            start = try await store.stateSnapshot(roomNid: room.nid, atStream: upTo)
+        }
+        // Where the client's copy of the state is to stand after this answer's `state` section.
+        let point = request.useStateAfter ? (events.last.map(\.stateAfter) ?? start) : start
+        // `state_after` carries the timeline's own state events too (clients take state from it alone);
+        // `state` is needed in an incremental sync only when the timeline does not show every change.
+        let needed = fullState || request.useStateAfter || timeline.limited || timeline.leftOutState
+        var ids: [StateTuple: String] = [:]
+        if let point, needed {
+            let atPoint = try await store.state(snapshot: point)
+            if fullState {
+                ids = atPoint
+            } else {
+                var atSince: [StateTuple: String] = [:]
+                if let before = try await store.stateSnapshot(roomNid: room.nid, atStream: after) {
+                    atSince = try await store.state(snapshot: before)
+                }
+                ids = atPoint.filter { atSince[$0.key] != $0.value }
+            }
+        }
+        if filter.room.state.lazyLoadMembers {
+            try await lazyMembers(&ids, senders: Set(events.map(\.sender)), at: point, fullState: fullState)
+        }
+        return ids
+    }
+
+    /// Lazy-loaded members (spec "Lazy-loading room members"). Whole state: only the members of the
+    /// timeline's senders, and the user's own (which the spec asks for on a join or full state).
+    /// Incremental: every member change the delta holds stays (the spec: a gap's joins, leaves and
+    /// profile changes MUST be sent), and the senders' member events at `point` are added. No record
+    /// says which member events a client was sent; a redundant one is allowed, a missing one is not, so
+    /// they always go (which also serves `include_redundant_members`).
+    private func lazyMembers(_ ids: inout [StateTuple: String], senders: Set<String>, at point: Int64?,
+                             fullState: Bool) async throws
+    {
+        if fullState {
+            let wanted = senders.union([requester.userId])
+            ids = ids.filter { $0.key.type != "m.room.member" || wanted.contains($0.key.stateKey) }
+            return
+        }
+        guard let point, !senders.isEmpty else { return }
+        let tuples = senders.sorted().map { StateTuple(type: "m.room.member", stateKey: $0) }
+        ids.merge(try await store.state(snapshot: point, tuples: tuples)) { delta, _ in delta }
+    }
+}
