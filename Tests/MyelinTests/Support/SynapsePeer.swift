@@ -74,11 +74,12 @@ final class SynapsePeer: Sendable {
     }
 
     /// Stops it and starts it again on the same ports with the same data. While it was down, another
-    /// connection may have been given one of its ports as a local port: a few tries, a second apart.
+    /// connection may have been given one of its ports as a local port, and a keep-alive connection holds
+    /// it for as long as it lives (a CI run once saw more than 5 s): tries for half a minute.
     func restarted() async throws -> SynapsePeer {
         stop()
         var lastError: (any Error)? = nil
-        for _ in 0..<5 {
+        for _ in 0..<30 {
             do {
                 return try await SynapsePeer.start(port: port, httpPort: httpPort, directory: directory)
             } catch {
