@@ -1,4 +1,3 @@
-import FoundationEssentials
 import GRDB
 import MatrixCore
 
@@ -22,31 +21,13 @@ extension RoomEventStore {
     static func membershipSince(_ db: Database, userId: String, roomNid: Int64, since: Int64, upTo: Int64) throws
         -> MembershipSince
     {
-        guard let key = try NumericIDs.stateKey(db, StateTuple(type: "m.room.member", stateKey: userId), create: false)
-        else { return MembershipSince(atToken: nil, joinedAfter: false) }
-        let atToken = try Data.fetchOne(
-            db.cachedStatement(sql: """
-                SELECT json FROM events WHERE state_key_nid = ? AND room_nid = ? AND stream_pos <= ?
-                ORDER BY stream_pos DESC LIMIT 1
-                """), arguments: [key, roomNid, since]
-        ).flatMap(membership)
+        let changes = try membershipChanges(db, of: userId, roomNid: roomNid)
+        let atToken = changes.last { $0.streamPos <= since }?.membership
         var current = atToken
-        let later = try Data.fetchCursor(
-            db.cachedStatement(sql: """
-                SELECT json FROM events WHERE state_key_nid = ? AND room_nid = ? AND stream_pos > ? AND stream_pos <= ?
-                ORDER BY stream_pos
-                """), arguments: [key, roomNid, since, upTo])
-        while let json = try later.next() {
-            let next = membership(json)
-            if next == "join", current != "join" { return MembershipSince(atToken: atToken, joinedAfter: true) }
-            current = next
+        for change in changes where change.streamPos > since && change.streamPos <= upTo {
+            if change.membership == "join", current != "join" { return MembershipSince(atToken: atToken, joinedAfter: true) }
+            current = change.membership
         }
         return MembershipSince(atToken: atToken, joinedAfter: false)
-    }
-
-    /// `content.membership` of a member event's JSON (kept by redaction, so pruned events have it too).
-    private static func membership(_ json: Data) -> String? {
-        guard case .object(let event)? = try? JSONParser.parse([UInt8](json)) else { return nil }
-        return event["content"]?["membership"]?.stringValue
     }
 }

@@ -123,17 +123,23 @@ extension RoomEventStore {
 extension RoomEventStore {
     /// A user's accepted membership events in a room, in stream order (for `unsigned.membership`).
     public func membershipChanges(of userId: String, roomNid: Int64) async throws -> [(streamPos: Int64, membership: String)] {
-        try await database.read { db in
-            guard let key = try NumericIDs.stateKeyNids(db, [StateTuple(type: "m.room.member", stateKey: userId)])
-                .values.first
-            else { return [] }
-            return try Self.events(db, where: "e.state_key_nid = ? AND e.room_nid = ? AND e.stream_pos IS NOT NULL",
-                                   arguments: [key, roomNid], orderBy: "e.stream_pos", cached: true).compactMap { event in
-                guard let position = event.streamPos, case .object(let json)? = try? JSONParser.parse(event.json),
-                    let membership = json["content"]?["membership"]?.stringValue
-                else { return nil }
-                return (position, membership)
-            }
+        try await database.read { db in try Self.membershipChanges(db, of: userId, roomNid: roomNid) }
+    }
+
+    /// Found by state key (index `events_by_state_key`), not by scanning the room; redaction keeps
+    /// `content.membership`, so pruned events count too.
+    static func membershipChanges(_ db: Database, of userId: String, roomNid: Int64) throws
+        -> [(streamPos: Int64, membership: String)]
+    {
+        guard let key = try NumericIDs.stateKeyNids(db, [StateTuple(type: "m.room.member", stateKey: userId)])
+            .values.first
+        else { return [] }
+        return try Self.events(db, where: "e.state_key_nid = ? AND e.room_nid = ? AND e.stream_pos IS NOT NULL",
+                               arguments: [key, roomNid], orderBy: "e.stream_pos", cached: true).compactMap { event in
+            guard let position = event.streamPos, case .object(let json)? = try? JSONParser.parse(event.json),
+                let membership = json["content"]?["membership"]?.stringValue
+            else { return nil }
+            return (position, membership)
         }
     }
 }

@@ -62,10 +62,8 @@ public struct LegacyEventStream: Sendable {
         if let peeking {
             inScope = [peeking.nid]
         } else {
-            let memberships = try await rooms.store.rooms(of: requester.userId, membership: Membership.join.rawValue)
-            var nids: Set<Int64> = []
-            for roomId in memberships { nids.insert(try await rooms.room(roomId).nid) }
-            inScope = nids
+            inScope = Set(try await rooms.store.memberships(of: requester.userId)
+                .filter { $0.membership == Membership.join.rawValue }.map(\.roomNid))
         }
         var events: [JSONObject] = []
         let ignored = try await sync.accountData.ignoredUsers(userNid: requester.userNid)

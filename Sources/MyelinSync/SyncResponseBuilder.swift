@@ -267,6 +267,11 @@ struct SyncResponseBuilder {
         var rooms: [String: [JSONObject]] = [:]
     }
 
+    /// The user's push rules as the `m.push_rules` account data event a first sync carries.
+    static func pushRulesEvent(for userId: String) -> JSONObject {
+        ["type": "m.push_rules", "content": ["global": .object(PushRuleSet.serverDefault(for: userId).json)]]
+    }
+
     private func accountDataChanges() async throws -> AccountChanges {
         // Initial syncs read the whole stream up to now; each entry appears once, at its latest write.
         let entries = try await service.accountData.changes(
@@ -276,9 +281,7 @@ struct SyncResponseBuilder {
         // them from the first sync, Element Web before anything else. They are the spec's defaults until
         // the push rules API lets users change them.
         if since == nil, filter.accountData.matches(type: "m.push_rules", sender: nil) {
-            changes.global.append(["type": "m.push_rules", "content": [
-                "global": .object(PushRuleSet.serverDefault(for: requester.userId).json),
-            ]])
+            changes.global.append(Self.pushRulesEvent(for: requester.userId))
         }
         for entry in entries {
             guard case .object(let content) = try JSONParser.parse(entry.content) else { continue }

@@ -25,19 +25,26 @@ struct SlidingRoomList {
         self.spaceChildren = spaceChildren
     }
 
-    /// The list's rooms in order, and their total count before the ranges apply.
-    func window(_ config: SlidingListConfig) -> (roomIds: [String], count: Int) {
-        let passing = entries.filter { passes($0, config.filters) }
-        guard let ranges = config.ranges else { return (passing.map(\.roomId), passing.count) }
+    /// A list's window: the rooms each range selects (one "range" over all when the list has none), the
+    /// rooms of all its ranges without repeats, and the count of rooms that pass its filters.
+    struct Window {
+        var ranges: [(range: ClosedRange<Int>, roomIds: [String])]
+        var roomIds: [String]
+        var count: Int
+    }
+
+    func window(_ config: SlidingListConfig) -> Window {
+        let passing = entries.filter { passes($0, config.filters) }.map(\.roomId)
+        let ranges = config.ranges ?? [0...max(0, passing.count - 1)]
         var seen: Set<String> = []
-        var selected: [String] = []
-        for range in ranges where range.lowerBound < passing.count {
-            for entry in passing[range.lowerBound...min(range.upperBound, passing.count - 1)]
-            where seen.insert(entry.roomId).inserted {
-                selected.append(entry.roomId)
-            }
+        var window = Window(ranges: [], roomIds: [], count: passing.count)
+        for range in ranges {
+            let ids = range.lowerBound < passing.count
+                ? Array(passing[range.lowerBound...min(range.upperBound, passing.count - 1)]) : []
+            window.ranges.append((range, ids))
+            window.roomIds += ids.filter { seen.insert($0).inserted }
         }
-        return (selected, passing.count)
+        return window
     }
 
     func passes(_ entry: SlidingRoomEntry, _ filters: SlidingRoomFilters?) -> Bool {

@@ -101,9 +101,7 @@ struct SlidingSyncExtensionsBuilder {
         var global: [JSONValue] = []
         var byRoom: [String: [JSONValue]] = [:]
         if from == nil {
-            global.append(["type": "m.push_rules", "content": [
-                "global": .object(PushRuleSet.serverDefault(for: requester.userId).json),
-            ]])
+            global.append(.object(SyncResponseBuilder.pushRulesEvent(for: requester.userId)))
         }
         let changes = from.map { $0.accountData >= now.accountData } ?? false
             ? [] : try await store.changes(userNid: requester.userNid, after: from?.accountData ?? 0,

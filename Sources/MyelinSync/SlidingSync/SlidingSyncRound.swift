@@ -51,18 +51,9 @@ struct SlidingSyncRound {
         for (key, config) in request.lists.sorted(by: { $0.key < $1.key }) {
             let window = list.window(config)
             roomsOfList[key] = window.roomIds
-            var ops: [JSONValue] = []
-            if let ranges = config.ranges {
-                let passing = list.entries.filter { list.passes($0, config.filters) }.map(\.roomId)
-                for range in ranges {
-                    let ids = range.lowerBound < passing.count
-                        ? Array(passing[range.lowerBound...min(range.upperBound, passing.count - 1)]) : []
-                    ops.append(["op": "SYNC", "range": [.int(Int64(range.lowerBound)), .int(Int64(range.upperBound))],
-                                "room_ids": .array(ids.map(JSONValue.string))])
-                }
-            } else {
-                ops.append(["op": "SYNC", "range": [0, .int(Int64(max(0, window.count - 1)))],
-                            "room_ids": .array(window.roomIds.map(JSONValue.string))])
+            let ops: [JSONValue] = window.ranges.map { range, ids in
+                ["op": "SYNC", "range": [.int(Int64(range.lowerBound)), .int(Int64(range.upperBound))],
+                 "room_ids": .array(ids.map(JSONValue.string))]
             }
             listsJSON[key] = ["count": .int(Int64(window.count)), "ops": .array(ops)]
             for roomId in window.roomIds {
@@ -70,9 +61,8 @@ struct SlidingSyncRound {
             }
         }
         // Subscriptions to rooms the user has no membership in are ignored (MSC4186).
-        for (roomId, config) in request.roomSubscriptions where byId[roomId] != nil
-            || snapshot.memberships.contains(where: { $0.roomId == roomId && !$0.forgotten })
-        {
+        // (`entry` below leaves out the rooms without one.)
+        for (roomId, config) in request.roomSubscriptions {
             wanted[roomId] = wanted[roomId].map { $0.combined(with: config) } ?? config
         }
 
