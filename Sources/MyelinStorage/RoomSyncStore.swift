@@ -105,18 +105,14 @@ extension RoomEventStore {
 }
 
 extension RoomEventStore {
-    /// The state keys set by a room's accepted state events in stream positions (after, upTo]; nil when
-    /// there are more than `limit` (the caller compares whole states instead).
-    public func stateTuplesChanged(roomNid: Int64, after: Int64, upTo: Int64, limit: Int) async throws -> Set<StateTuple>? {
-        try await database.read { db in
-            let rows = try Row.fetchAll(
-                db.cachedStatement(sql: """
-                    SELECT k.type, k.state_key FROM events e JOIN state_keys k ON k.state_key_nid = e.state_key_nid
-                    WHERE e.room_nid = ? AND e.stream_pos > ? AND e.stream_pos <= ? LIMIT ?
-                    """), arguments: [roomNid, after, upTo, limit + 1])
-            guard rows.count <= limit else { return nil }
-            return Set(rows.map { StateTuple(type: $0["type"], stateKey: $0["state_key"]) })
-        }
+    /// What changed in a room's state between stream position `after` and the snapshot `target`: the
+    /// state keys whose event differs (whole states compared, so changes that state resolution made
+    /// without a state event of its own are caught too).
+    public func stateChanges(roomNid: Int64, after: Int64, to target: Int64) async throws -> [StateTuple: String] {
+        let now = try await state(snapshot: target)
+        guard let before = try await stateSnapshot(roomNid: roomNid, atStream: after) else { return now }
+        let then = try await state(snapshot: before)
+        return now.filter { then[$0.key] != $0.value }
     }
 }
 

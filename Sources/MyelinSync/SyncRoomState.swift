@@ -22,16 +22,9 @@ extension SyncResponseBuilder {
         let needed = fullState || request.useStateAfter || timeline.limited || timeline.leftOutState
         var ids: [StateTuple: String] = [:]
         if let point, needed {
-            let atPoint = try await store.state(snapshot: point)
-            if fullState {
-                ids = atPoint
-            } else {
-                var atSince: [StateTuple: String] = [:]
-                if let before = try await store.stateSnapshot(roomNid: room.nid, atStream: after) {
-                    atSince = try await store.state(snapshot: before)
-                }
-                ids = atPoint.filter { atSince[$0.key] != $0.value }
-            }
+            ids = fullState
+                ? try await store.state(snapshot: point)
+                : try await store.stateChanges(roomNid: room.nid, after: after, to: point)
         }
         if filter.room.state.lazyLoadMembers {
             try await lazyMembers(&ids, senders: Set(events.map(\.sender)), at: point, fullState: fullState)

@@ -35,9 +35,6 @@ struct SlidingRoomResultBuilder {
         var limited: Bool
     }
 
-    /// State deltas beyond this many state events fall back to comparing whole states.
-    static let maxTrackedStateChanges = 500
-
     private var store: RoomEventStore { sync.rooms.store }
     private var me: String { requester.userId }
     private var initial: Bool { fromBound == nil }
@@ -98,7 +95,8 @@ struct SlidingRoomResultBuilder {
         var invalidated: Set<String> = []
         if let target {
             if let fromBound {
-                delta = try await stateDelta(roomNid: room.nid, from: fromBound, to: toBound, target: target)
+                delta = fromBound < toBound
+                    ? try await store.stateChanges(roomNid: room.nid, after: fromBound, to: target) : [:]
                 selected = delta.filter { request.includes(type: $0.key.type, stateKey: $0.key.stateKey, me: me) }
                 if let previousConfig, request.expands(previousConfig.requiredState) {
                     let now = try await stateIds(snapshot: target, matching: request)
@@ -204,22 +202,6 @@ struct SlidingRoomResultBuilder {
         }
         guard !joined || initial || limited else { return nil }
         return joined ? entry.facts.bumpStamp ?? entry.membership.streamPos : entry.membership.streamPos
-    }
-
-    /// The state keys whose event differs between room position `from` and the `target` snapshot.
-    private func stateDelta(roomNid: Int64, from: Int64, to: Int64, target: Int64) async throws -> [StateTuple: String] {
-        guard from < to else { return [:] }
-        let before = try await store.stateSnapshot(roomNid: roomNid, atStream: from)
-        if let tuples = try await store.stateTuplesChanged(roomNid: roomNid, after: from, upTo: to,
-                                                          limit: Self.maxTrackedStateChanges) {
-            if tuples.isEmpty { return [:] }
-            let now = try await store.state(snapshot: target, tuples: Array(tuples))
-            let then = try await before.asyncMap { try await store.state(snapshot: $0, tuples: Array(tuples)) } ?? [:]
-            return now.filter { then[$0.key] != $0.value }
-        }
-        let now = try await store.state(snapshot: target)
-        let then = try await before.asyncMap { try await store.state(snapshot: $0) } ?? [:]
-        return now.filter { then[$0.key] != $0.value }
     }
 
     /// The state of a snapshot that `request` asks for (lazy members apart), read as narrowly as it allows.
