@@ -27,6 +27,8 @@ let package = Package(
         .systemLibrary(name: "CVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
         // SRV lookups for federation server discovery (libc6-dev; getaddrinfo has no SRV).
         .systemLibrary(name: "CResolv"),
+        // glibc's malloc_trim and mallopt: freed memory given back to the system (libc6-dev).
+        .systemLibrary(name: "CMalloc"),
 
         .target(name: "MatrixCore", dependencies: ["CSodium"]),
         .target(name: "MyelinStorage", dependencies: [
@@ -109,7 +111,7 @@ let package = Package(
         .target(name: "MyelinServer", dependencies: [
             "MatrixCore", "MyelinStorage", "MyelinAccounts", "MyelinHTTP", "MyelinTLS", "MyelinHTTPClient", "MyelinMedia",
             "MyelinThumbnail", "MyelinKeyBackup", "MyelinRooms", "MyelinSync", "MyelinProfiles", "MyelinEphemeral",
-            "MyelinPush", "MyelinFederation", "CMbedTLS",
+            "MyelinPush", "MyelinFederation", "CMbedTLS", "CMalloc",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

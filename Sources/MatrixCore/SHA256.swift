@@ -27,3 +27,26 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+extension SHA256 {
+    /// A hash over bytes that arrive in pieces (an upload written to disk as it comes).
+    public struct Hasher {
+        private var state = crypto_hash_sha256_state()
+
+        public init() {
+            _ = sodium_init()
+            _ = crypto_hash_sha256_init(&state)
+        }
+
+        public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+            _ = crypto_hash_sha256_update(&state, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                                          UInt64(bytes.count))
+        }
+
+        public mutating func finalize() -> [UInt8] {
+            var digest = [UInt8](repeating: 0, count: SHA256.digestLength)
+            _ = crypto_hash_sha256_final(&state, &digest)
+            return digest
+        }
+    }
+}

@@ -14,6 +14,28 @@ public struct InboundRequestVerifier: Sendable {
         self.nowMs = nowMs
     }
 
+    /// What can be checked before the body is read: at least one X-Matrix header that parses, names a
+    /// valid origin and is meant for this server. A request failing it is refused unread.
+    public func precheck(authorization: [String]) throws(MatrixError) {
+        var problems: [String] = []
+        for header in authorization where header.lowercased().hasPrefix("x-matrix ") {
+            do {
+                let auth = try XMatrixAuthorization(parsing: header)
+                if (try? ServerName(parsing: auth.origin)) == nil {
+                    problems.append("origin \(auth.origin) is not a server name")
+                } else if let destination = auth.destination, destination != serverName {
+                    problems.append("the request is for \(destination), not \(serverName)")
+                } else {
+                    return
+                }
+            } catch {
+                problems.append(error.description)
+            }
+        }
+        let reason = problems.isEmpty ? "Missing X-Matrix Authorization header" : problems.joined(separator: "; ")
+        throw MatrixError("M_UNAUTHORIZED", reason, status: 401)
+    }
+
     /// The verified origin. `uri` is the request target as received (path and query, still encoded);
     /// `content` the parsed JSON body, nil when the request has none.
     public func verify(authorization: [String], method: String, uri: String, content: JSONValue?)

@@ -109,10 +109,13 @@ public struct ClientGoneWatchingChannel<BaseChannel: ServerChildChannel>: Server
 }
 
 extension HTTPServerBuilder {
-    /// HTTP/1.1 whose requests can tell when their client has gone (`HTTPCall.untilClientGone`).
-    public static func watchedHTTP1(idleTimeout: TimeAmount) -> HTTPServerBuilder {
+    /// HTTP/1.1 whose requests can tell when their client has gone (`HTTPCall.untilClientGone`), held to
+    /// `policy` (connection caps, request deadlines).
+    public static func watchedHTTP1(policy: ConnectionPolicy) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            ClientGoneWatchingChannel(HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idleTimeout)))
+            AdmittingChannel(
+                ClientGoneWatchingChannel(HTTP1Channel(responder: responder, configuration: policy.http1Configuration)),
+                policy: policy)
         }
     }
 }

@@ -19,13 +19,17 @@ public struct HTTPCall: Sendable {
     public let queryItems: [(String, String)]
     public let remoteAddress: String?
     public let body: ByteBuffer
+    /// The body as it arrives, for routes that stream it (`Route.streamsBody`); `body` is then empty. Its
+    /// size is checked against the route's limit as it is read.
+    public let bodyStream: StreamedRequestBody?
     let maxJSONDepth: Int
     /// The connection the request came on (nil in tests that build calls by hand).
     let channel: (any Channel)?
 
     init(method: HTTPRequest.Method, path: String, parameters: [String: String], query: [String: String],
          queryItems: [(String, String)] = [], headers: HTTPFields, requester: Requester?, origin: String? = nil,
-         remoteAddress: String?, body: ByteBuffer, maxJSONDepth: Int, channel: (any Channel)? = nil) {
+         remoteAddress: String?, body: ByteBuffer, bodyStream: StreamedRequestBody? = nil, maxJSONDepth: Int,
+         channel: (any Channel)? = nil) {
         self.method = method
         self.path = path
         self.parameters = parameters
@@ -36,6 +40,7 @@ public struct HTTPCall: Sendable {
         self.origin = origin
         self.remoteAddress = remoteAddress
         self.body = body
+        self.bodyStream = bodyStream
         self.maxJSONDepth = maxJSONDepth
         self.channel = channel
     }

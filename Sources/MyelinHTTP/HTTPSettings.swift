@@ -16,13 +16,15 @@ public struct HTTPSettings: Sendable {
     /// Log one line per request.
     public var logRequests: Bool
     public var rateLimits: RateLimitSettings
+    /// Body sizes before authentication, the body memory budget, deadlines and connection caps.
+    public var limits: RequestLimits
     /// The TURN servers of `/voip/turnServer`.
     public var turn: TURNSettings
 
     public init(serverName: String, maxBodyBytes: Int = 1 << 20, maxJSONDepth: Int = 64,
                 wellKnownClientBaseURL: String? = nil, wellKnownServer: String? = nil, supportPage: String? = nil,
                 adminContacts: [String] = [], trustForwardedFor: Bool = false,
-                logRequests: Bool = true, rateLimits: RateLimitSettings = .init(), turn: TURNSettings = .init()) {
+                logRequests: Bool = true, rateLimits: RateLimitSettings = .init(), limits: RequestLimits = .init(), turn: TURNSettings = .init()) {
         self.serverName = serverName
         self.maxBodyBytes = maxBodyBytes
         self.maxJSONDepth = maxJSONDepth
@@ -33,6 +35,7 @@ public struct HTTPSettings: Sendable {
         self.trustForwardedFor = trustForwardedFor
         self.logRequests = logRequests
         self.rateLimits = rateLimits
+        self.limits = limits
         self.turn = turn
     }
 }

@@ -6,9 +6,10 @@ import MyelinAccounts
 import MyelinFederation
 import NIOCore
 
-/// The request pipeline every Matrix request goes through: CORS, routing (404/405), body limit,
-/// authentication, rate limiting, the handler, and the conversion of every failure to a Matrix error.
-/// Nothing a client sends can make it answer 500; only a fault of ours (a database failure) does.
+/// The request pipeline every Matrix request goes through: CORS, routing (404/405), authentication, rate
+/// limiting and the body limit, all from the request's head before any body byte is buffered; then the
+/// body (drawn from the shared body budget), the handler, and the conversion of every failure to a Matrix
+/// error. Nothing a client sends can make it answer 500; only a fault of ours (a database failure) does.
 public struct MatrixResponder: HTTPResponder {
     public typealias Context = MatrixRequestContext
 
@@ -16,16 +17,22 @@ public struct MatrixResponder: HTTPResponder {
     let settings: HTTPSettings
     let sessions: SessionService
     let rateLimiter: RateLimiter
+    let bodyBudget: RequestBodyBudget
+    /// Marks connections on which a request authenticated (nil: connections are not counted).
+    let connections: ConnectionLimiter?
     /// Checks X-Matrix signatures; nil when federation is off (no `.server` routes are then served).
     let serverVerifier: InboundRequestVerifier?
     let logger: Logger
 
     public init(routes: RouteTable, settings: HTTPSettings, sessions: SessionService, rateLimiter: RateLimiter,
+                bodyBudget: RequestBodyBudget, connections: ConnectionLimiter? = nil,
                 serverVerifier: InboundRequestVerifier? = nil, logger: Logger) {
         self.routes = routes
         self.settings = settings
         self.sessions = sessions
         self.rateLimiter = rateLimiter
+        self.bodyBudget = bodyBudget
+        self.connections = connections
         self.serverVerifier = serverVerifier
         self.logger = logger
     }
@@ -40,15 +47,19 @@ public struct MatrixResponder: HTTPResponder {
         let started = ContinuousClock.now
         var request = request
         var result: MatrixResponse
+        let reservation = BodyReservation()
         do {
-            result = try await handle(&request, context: context)
+            result = try await handle(&request, context: context, reservation: reservation)
+            await bodyBudget.release(reservation.bytes)
         } catch let error as MatrixError {
+            await bodyBudget.release(reservation.bytes)
             result = MatrixResponse(status: .init(code: error.status), json: error.body)
             if case .int(let ms)? = error.extra["retry_after_ms"] {
                 // Spec v1.10+: the header as well as the body field, in whole seconds rounded up.
                 result.extraHeaders.append(("Retry-After", String((ms + 999) / 1000)))
             }
         } catch {
+            await bodyBudget.release(reservation.bytes)
             logger.error("internal error", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             result = MatrixResponse(status: .internalServerError,
                                     json: MatrixError("M_UNKNOWN", "Internal server error", status: 500).body)
@@ -62,18 +73,23 @@ public struct MatrixResponder: HTTPResponder {
         return Self.render(result, method: request.method)
     }
 
-    private func handle(_ request: inout Request, context: MatrixRequestContext) async throws -> MatrixResponse {
+    private func handle(_ request: inout Request, context: MatrixRequestContext, reservation: BodyReservation)
+        async throws -> MatrixResponse
+    {
         if request.method == .options {
             return MatrixResponse(json: .object([:]))
         }
-        let (route, call) = try await prepare(&request, context: context)
+        let (route, call) = try await prepare(&request, context: context, reservation: reservation)
         return try await route.handler(call)
     }
 
-    /// Finds the route, authenticates, reads the body and rate-limits. Kept out of line so that its
-    /// locals are gone while the handler runs: a `/sync` long-poll holds this frame for minutes.
+    /// Finds the route, authenticates, rate-limits, checks the declared body size, then reads the body.
+    /// Kept out of line so that its locals are gone while the handler runs: a `/sync` long-poll holds this
+    /// frame for minutes.
     @inline(never)
-    private func prepare(_ request: inout Request, context: MatrixRequestContext) async throws -> (Route, HTTPCall) {
+    private func prepare(_ request: inout Request, context: MatrixRequestContext, reservation: BodyReservation)
+        async throws -> (Route, HTTPCall)
+    {
         guard let path = RouteTable.segments(ofRawPath: request.uri.path) else {
             throw MatrixError.unrecognized("Malformed percent-encoding in the path")
         }
@@ -89,44 +105,83 @@ public struct MatrixResponder: HTTPResponder {
         let queryItems = Self.queryItems(of: request)
         var query: [String: String] = [:]
         for (key, value) in queryItems where query[key] == nil { query[key] = value }
-        let body: ByteBuffer
-        let requester: Requester?
-        if let limit = route.maxBodyBytes {
-            // A large body is read only for a caller who may send it.
-            requester = try await authenticate(request, query: query, auth: route.auth, address: address)
-            body = try await collectBody(&request, limit: limit)
-        } else {
-            body = try await collectBody(&request, limit: settings.maxBodyBytes)
-            requester = try await authenticate(request, query: query, auth: route.auth, address: address)
-        }
+        // Everything a refusal needs comes from the head: nothing of the body is read for a caller who may
+        // not send it, nor for a body larger than the route takes.
+        let requester = try await authenticate(request, query: query, auth: route.auth, address: address)
+        if route.auth == .server { try precheckServer(request) }
         if let action = route.rateLimit {
             let exempt = await rateLimiter.isExempt(user: requester?.userId, address: address)
             if !exempt { try await rateLimiter.consume(action, key: requester?.userId ?? address ?? "unknown") }
         }
+        if requester != nil, let connections { await connections.markAuthenticated(ObjectIdentifier(context.channel)) }
+        let limit = route.maxBodyBytes
+            ?? (requester == nil && route.auth != .server ? settings.limits.unauthenticatedMaxBodyBytes : settings.maxBodyBytes)
+        let declared = try declaredLength(request, limit: limit)
+        var body = ByteBuffer()
+        var bodyStream: StreamedRequestBody? = nil
+        if route.streamsBody {
+            bodyStream = StreamedRequestBody(body: request.body, limit: limit, declaredLength: declared)
+        } else {
+            body = try await collectBody(&request, limit: limit, declared: declared, reservation: reservation)
+        }
         var origin: String? = nil
         if route.auth == .server {
             origin = try await verifyServer(request, body: body)
+            if let connections { await connections.markAuthenticated(ObjectIdentifier(context.channel)) }
         }
         let call = HTTPCall(
             method: request.method, path: request.uri.path, parameters: parameters, query: query,
             queryItems: queryItems, headers: request.headers, requester: requester, origin: origin,
-            remoteAddress: address, body: body, maxJSONDepth: settings.maxJSONDepth, channel: context.channel)
+            remoteAddress: address, body: body, bodyStream: bodyStream, maxJSONDepth: settings.maxJSONDepth, channel: context.channel)
         return (route, call)
     }
 
-    private func collectBody(_ request: inout Request, limit: Int) async throws -> ByteBuffer {
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
-            throw MatrixError.tooLarge("The request body is larger than \(limit) bytes")
+    /// The declared `Content-Length`, refused when larger than the route takes.
+    private func declaredLength(_ request: Request, limit: Int) throws(MatrixError) -> Int? {
+        guard let text = request.headers[.contentLength] else { return nil }
+        guard let declared = Int(text), declared >= 0 else { throw MatrixError.unknown("Invalid Content-Length") }
+        if declared > limit { throw MatrixError.tooLarge("The request body is larger than \(limit) bytes") }
+        return declared
+    }
+
+    /// Reads the whole body, its bytes reserved from the body budget first: the declared length at once,
+    /// or chunk by chunk when the client did not declare one.
+    private func collectBody(_ request: inout Request, limit: Int, declared: Int?, reservation: BodyReservation)
+        async throws -> ByteBuffer
+    {
+        if let declared {
+            if declared == 0 { return ByteBuffer() }
+            try await bodyBudget.reserve(declared)
+            reservation.bytes += declared
         }
+        var collected = ByteBuffer()
         do {
-            return try await request.collectBody(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw MatrixError.tooLarge("The request body is larger than \(limit) bytes")
+            for try await chunk in request.body {
+                guard collected.readableBytes + chunk.readableBytes <= limit else {
+                    throw MatrixError.tooLarge("The request body is larger than \(limit) bytes")
+                }
+                if declared == nil {
+                    try await bodyBudget.reserve(chunk.readableBytes)
+                    reservation.bytes += chunk.readableBytes
+                }
+                var chunk = chunk
+                collected.writeBuffer(&chunk)
+            }
+        } catch let error as MatrixError {
+            throw error
         } catch {
             // The client stopped sending (closed, or cut the body short): its fault, not the server's, and
             // nobody logs a client's disconnection at error level. The connection is closed after this.
             throw MatrixError("M_UNKNOWN", "The request body ended early", status: 400)
         }
+        return collected
+    }
+
+    /// What can be checked of a federation request before its body is read: an X-Matrix header naming a
+    /// valid origin and this server. The signature, which covers the body, is checked after.
+    private func precheckServer(_ request: Request) throws(MatrixError) {
+        guard let serverVerifier else { throw MatrixError.unrecognized() }
+        try serverVerifier.precheck(authorization: request.headers[values: .authorization])
     }
 
     private func authenticate(_ request: Request, query: [String: String], auth: AuthRequirement, address: String?)
@@ -225,4 +280,10 @@ extension Substring {
         while text.last == set { text = text.dropLast() }
         return String(text)
     }
+}
+
+/// The body budget bytes one request holds, given back when its response is ready. A class so that the
+/// bytes reserved before a failure are known to the code that releases them; used by one request's task only.
+final class BodyReservation: @unchecked Sendable {
+    var bytes = 0
 }

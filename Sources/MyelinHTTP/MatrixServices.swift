@@ -21,6 +21,8 @@ public struct MatrixServices: Sendable {
     public let sharedSecret: SharedSecretRegistration
     public let registrationTokens: RegistrationTokenAdmin
     public let rateLimiter: RateLimiter
+    /// The memory request bodies in flight share (`RequestLimits.bodyBudgetBytes`).
+    public let bodyBudget: RequestBodyBudget
     public let media: MediaService
     public let keyBackup: KeyBackupService
     public let keys: KeysService
@@ -72,6 +74,8 @@ public struct MatrixServices: Sendable {
         self.sharedSecret = SharedSecretRegistration(secret: accounts.settings.sharedSecret, clock: accounts.clock)
         self.registrationTokens = RegistrationTokenAdmin(context: accounts)
         self.rateLimiter = RateLimiter(settings: settings.rateLimits)
+        // Never smaller than one largest body, or such a body could never be read.
+        self.bodyBudget = RequestBodyBudget(capacity: max(settings.limits.bodyBudgetBytes, settings.maxBodyBytes))
         self.keys = KeysService(context: accounts, store: e2eeKeys, remote: remoteKeys)
         self.crossSigning = CrossSigningService(context: accounts, store: e2eeKeys, sessions: sessions)
         self.signatureUpload = SignatureUploadService(context: accounts, store: e2eeKeys)

@@ -36,14 +36,16 @@ public struct MbedTLSServerChannel<BaseChannel: ServerChildChannel>: ServerChild
 }
 
 extension HTTPServerBuilder {
-    /// HTTP/1.1 over mbedTLS.
-    public static func mbedTLSHTTP1(store: TLSConfigurationStore, handshakeTimeout: TimeAmount, idleTimeout: TimeAmount)
+    /// HTTP/1.1 over mbedTLS, held to `policy`; a refused connection is closed before its handshake.
+    public static func mbedTLSHTTP1(store: TLSConfigurationStore, handshakeTimeout: TimeAmount, policy: ConnectionPolicy)
         -> HTTPServerBuilder
     {
         HTTPServerBuilder { responder in
-            MbedTLSServerChannel(
-                ClientGoneWatchingChannel(HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idleTimeout))),
-                store: store, handshakeTimeout: handshakeTimeout)
+            AdmittingChannel(
+                MbedTLSServerChannel(
+                    ClientGoneWatchingChannel(HTTP1Channel(responder: responder, configuration: policy.http1Configuration)),
+                    store: store, handshakeTimeout: handshakeTimeout),
+                policy: policy)
         }
     }
 }

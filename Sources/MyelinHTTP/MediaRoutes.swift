@@ -16,8 +16,9 @@ struct MediaRoutes {
     var routes: [Route] {
         let uploadLimit = media.maxUploadBytes
         var routes = [
-            Route(.post, "/_matrix/media/v3/upload", maxBodyBytes: uploadLimit) { call in try await upload(call) },
-            Route(.put, "/_matrix/media/v3/upload/{serverName}/{mediaId}", maxBodyBytes: uploadLimit) { call in
+            Route(.post, "/_matrix/media/v3/upload", maxBodyBytes: uploadLimit, streamsBody: true) { call in try await upload(call) },
+            Route(.put, "/_matrix/media/v3/upload/{serverName}/{mediaId}", maxBodyBytes: uploadLimit,
+                  streamsBody: true) { call in
                 try await uploadPending(call)
             },
             Route(.post, "/_matrix/media/v1/create") { call in try await create(call) },
@@ -51,8 +52,10 @@ struct MediaRoutes {
 
     func upload(_ call: HTTPCall) async throws -> MatrixResponse {
         let user = try call.user
+        let body = try call.streamedBody()
         let uri = try await media.upload(ownerNid: user.userNid, contentType: call.headers[.contentType],
-                                         fileName: call.query["filename"], body: call.body)
+                                         fileName: call.query["filename"], declaredLength: body.declaredLength,
+                                         chunks: body)
         return MatrixResponse(json: ["content_uri": .string(uri.description)])
     }
 
@@ -65,9 +68,11 @@ struct MediaRoutes {
 
     func uploadPending(_ call: HTTPCall) async throws -> MatrixResponse {
         let user = try call.user
+        let body = try call.streamedBody()
         try await media.uploadPending(
             ownerNid: user.userNid, serverName: call.parameter("serverName"), mediaId: call.parameter("mediaId"),
-            contentType: call.headers[.contentType], fileName: call.query["filename"], body: call.body)
+            contentType: call.headers[.contentType], fileName: call.query["filename"], declaredLength: body.declaredLength,
+            chunks: body)
         return .empty
     }
 

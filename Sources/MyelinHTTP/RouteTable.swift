@@ -31,13 +31,17 @@ public struct Route: Sendable {
     public let auth: AuthRequirement
     /// Rate limit taken before the handler runs (per user when authenticated, else per address).
     public let rateLimit: RateLimitedAction?
-    /// This route's own body limit (uploads); nil: the global `HTTPSettings.maxBodyBytes`. A route with its
-    /// own limit authenticates the caller before reading the body.
+    /// This route's own body limit (uploads, federation transactions); nil: the global
+    /// `HTTPSettings.maxBodyBytes`, or `RequestLimits.unauthenticatedMaxBodyBytes` for a caller without a token.
     public let maxBodyBytes: Int?
+    /// The handler reads the body itself, as it arrives (`HTTPCall.bodyStream`: media uploads, which go to
+    /// a file); the pipeline then buffers none of it.
+    public let streamsBody: Bool
     public let handler: RouteHandler
 
     public init(_ method: HTTPRequest.Method, _ pattern: String, aliases: [String] = [], auth: AuthRequirement = .required,
-                rateLimit: RateLimitedAction? = nil, maxBodyBytes: Int? = nil, handler: @escaping RouteHandler) {
+                rateLimit: RateLimitedAction? = nil, maxBodyBytes: Int? = nil, streamsBody: Bool = false,
+                handler: @escaping RouteHandler) {
         self.method = method
         self.pattern = pattern
         self.segments = Self.segments(of: pattern)
@@ -45,6 +49,7 @@ public struct Route: Sendable {
         self.auth = auth
         self.rateLimit = rateLimit
         self.maxBodyBytes = maxBodyBytes
+        self.streamsBody = streamsBody
         self.handler = handler
     }
 

@@ -52,27 +52,51 @@ enum FileOps {
     static func writeAtomically(_ buffer: ByteBuffer, to path: String, temporaryIn directory: String,
                                 prefix: String) throws {
         let temporary = "\(directory)/\(prefix)\(MediaID.generate())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw MediaStoreError(operation: "create", path: temporary, errno: errno) }
+        let fd = try createExclusive(temporary)
         do {
-            try buffer.withUnsafeReadableBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let written = write(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw MediaStoreError(operation: "write", path: temporary, errno: errno)
-                    }
-                    offset += written
-                }
-            }
-            guard fsync(fd) == 0 else { throw MediaStoreError(operation: "fsync", path: temporary, errno: errno) }
+            try writeAll(fd, buffer, path: temporary)
+            try sync(fd, path: temporary)
             close(fd)
         } catch {
             close(fd)
             unlink(temporary)
             throw error
         }
+        try moveIntoPlace(temporary, to: path, directory: directory)
+    }
+
+    /// Creates a new file for writing; fails if it exists.
+    static func createExclusive(_ path: String) throws -> Int32 {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw MediaStoreError(operation: "create", path: path, errno: errno) }
+        return fd
+    }
+
+    static func writeAll(_ fd: Int32, _ buffer: ByteBuffer, path: String) throws {
+        try buffer.withUnsafeReadableBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw MediaStoreError(operation: "write", path: path, errno: errno)
+                }
+                offset += written
+            }
+        }
+    }
+
+    static func sync(_ fd: Int32, path: String) throws {
+        guard fsync(fd) == 0 else { throw MediaStoreError(operation: "fsync", path: path, errno: errno) }
+    }
+
+    static func closeFile(_ fd: Int32) {
+        close(fd)
+    }
+
+    /// Renames a complete temporary file to `path` and fsyncs `path`'s directory; the temporary file is
+    /// removed when the rename fails.
+    static func moveIntoPlace(_ temporary: String, to path: String, directory: String) throws {
         guard rename(temporary, path) == 0 else {
             let failure = errno
             unlink(temporary)

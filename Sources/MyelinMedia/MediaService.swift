@@ -59,12 +59,22 @@ public struct MediaService: Sendable {
 
     // MARK: Upload
 
-    /// `POST /_matrix/media/v3/upload`: stores the content under a new media ID.
+    /// `POST /_matrix/media/v3/upload` with the content already in memory (URL preview images).
     public func upload(ownerNid: Int64, contentType: String?, fileName: String?, body: ByteBuffer) async throws
         -> MXCURI
     {
+        try await upload(ownerNid: ownerNid, contentType: contentType, fileName: fileName,
+                         declaredLength: body.readableBytes, chunks: OneChunk(buffer: body))
+    }
+
+    /// `POST /_matrix/media/v3/upload`: stores the content, streamed to disk as it arrives, under a new
+    /// media ID. `declaredLength` (the request's `Content-Length`) lets too large an upload be refused
+    /// before any of it is read.
+    public func upload<Chunks: AsyncSequence & Sendable>(ownerNid: Int64, contentType: String?, fileName: String?,
+                                                         declaredLength: Int?, chunks: Chunks) async throws -> MXCURI
+    where Chunks.Element == ByteBuffer {
         let content = try await storeContent(ownerNid: ownerNid, contentType: contentType, fileName: fileName,
-                                             body: body)
+                                             declaredLength: declaredLength, chunks: chunks)
         return try await recording(content) {
             for _ in 0..<3 {
                 let mediaId = MediaID.generate()
@@ -107,8 +117,10 @@ public struct MediaService: Sendable {
 
     /// `PUT /_matrix/media/v3/upload/{serverName}/{mediaId}`: the content of a created ID, from its creator,
     /// once.
-    public func uploadPending(ownerNid: Int64, serverName: String, mediaId: String, contentType: String?,
-                              fileName: String?, body: ByteBuffer) async throws {
+    public func uploadPending<Chunks: AsyncSequence & Sendable>(
+        ownerNid: Int64, serverName: String, mediaId: String, contentType: String?, fileName: String?,
+        declaredLength: Int?, chunks: Chunks
+    ) async throws where Chunks.Element == ByteBuffer {
         try validate(serverName: serverName)
         guard serverName == settings.serverName, MediaID.isValid(mediaId),
             let existing = try await records.get(serverName: serverName, mediaId: mediaId)
@@ -119,7 +131,7 @@ public struct MediaService: Sendable {
         if let expires = existing.expiresTs, expires <= nowMs() { throw MatrixError.notFound("Media ID \(mediaId) expired") }
 
         let content = try await storeContent(ownerNid: ownerNid, contentType: contentType, fileName: fileName,
-                                             body: body)
+                                             declaredLength: declaredLength, chunks: chunks)
         try await recording(content) {
             let outcome = try await records.completePending(
                 serverName: serverName, mediaId: mediaId, ownerNid: ownerNid, content: content, nowMs: nowMs(),
@@ -301,21 +313,23 @@ public struct MediaService: Sendable {
         return record
     }
 
-    /// Checks the request, then puts the bytes on disk (pinned): the caller unpins.
-    private func storeContent(ownerNid: Int64, contentType: String?, fileName: String?, body: ByteBuffer)
-        async throws -> MediaContentRecord
-    {
-        guard body.readableBytes <= settings.maxUploadBytes else {
+    /// Checks the request, then streams the bytes to disk (pinned): the caller unpins. The size and quota
+    /// are checked against the declared length first, then against what actually came.
+    private func storeContent<Chunks: AsyncSequence & Sendable>(
+        ownerNid: Int64, contentType: String?, fileName: String?, declaredLength: Int?, chunks: Chunks
+    ) async throws -> MediaContentRecord where Chunks.Element == ByteBuffer {
+        if let declaredLength, declaredLength > settings.maxUploadBytes {
             throw MatrixError.tooLarge("Cannot upload files larger than \(settings.maxUploadBytes) bytes")
         }
         if let fileName { try validate(fileName: fileName) }
         if let quota = settings.userQuotaBytes {
             let used = try await records.usage(ownerNid: ownerNid)
-            if used + Int64(body.readableBytes) > quota { throw quotaError(used: used, adding: Int64(body.readableBytes)) }
+            let adding = Int64(declaredLength ?? 0)
+            if used + adding > quota { throw quotaError(used: used, adding: adding) }
         }
-        let storedType = ContentTypePolicy.storedType(
-            declared: contentType, head: body.readableBytesView.prefix(ContentSniffer.prefixLength))
-        let stored = try await store.store(body)
+        let (stored, head) = try await store.store(streaming: chunks, maxBytes: settings.maxUploadBytes,
+                                                   headLength: ContentSniffer.prefixLength)
+        let storedType = ContentTypePolicy.storedType(declared: contentType, head: head)
         return MediaContentRecord(contentType: storedType, uploadName: fileName, sha256: stored.sha256,
                                   size: stored.size)
     }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import MatrixCore
 import NIOCore
 import NIOPosix
 
@@ -45,6 +46,11 @@ public actor MediaStore {
         return try await threadPool.runIfActive {
             try FileOps.makeDirectory(directory)
             var removed = 0
+            // Uploads stream to the top directory (their name is known only at the end).
+            for name in try FileOps.list(directory) where name.hasPrefix(Self.temporaryPrefix) {
+                try FileOps.remove("\(directory)/\(name)")
+                removed += 1
+            }
             for shard in try FileOps.list(directory) where shard.utf8.count == 2 {
                 for name in try FileOps.list("\(directory)/\(shard)") where name.hasPrefix(Self.temporaryPrefix) {
                     try FileOps.remove("\(directory)/\(shard)/\(name)")
@@ -73,6 +79,67 @@ public actor MediaStore {
             throw error
         }
         return StoredContent(sha256: sha256, size: Int64(buffer.readableBytes))
+    }
+
+    /// Writes `chunks` (an upload, as it arrives) to a temporary file while hashing it, then stores it like
+    /// `store` (pinned): no more than one chunk is ever in memory. Past `maxBytes` it throws `tooLarge`;
+    /// after any failure nothing of it is left on disk. Also returns the first bytes, for content sniffing.
+    public nonisolated func store<Chunks: AsyncSequence & Sendable>(streaming chunks: Chunks, maxBytes: Int,
+                                                                    headLength: Int) async throws
+        -> (content: StoredContent, head: [UInt8]) where Chunks.Element == ByteBuffer
+    {
+        let temporary = "\(directory)/\(Self.temporaryPrefix)\(MediaID.generate())"
+        let pool = threadPool
+        let fd = try await pool.runIfActive { try FileOps.createExclusive(temporary) }
+        var hasher = SHA256.Hasher()
+        var head: [UInt8] = []
+        var size = 0
+        do {
+            for try await chunk in chunks {
+                size += chunk.readableBytes
+                guard size <= maxBytes else {
+                    throw MatrixError.tooLarge("Cannot upload files larger than \(maxBytes) bytes")
+                }
+                if head.count < headLength { head += chunk.readableBytesView.prefix(headLength - head.count) }
+                chunk.withUnsafeReadableBytes { hasher.update($0) }
+                try await pool.runIfActive { try FileOps.writeAll(fd, chunk, path: temporary) }
+            }
+            try await pool.runIfActive {
+                try FileOps.sync(fd, path: temporary)
+                FileOps.closeFile(fd)
+            }
+        } catch {
+            try? await pool.runIfActive {
+                FileOps.closeFile(fd)
+                try FileOps.remove(temporary)
+            }
+            throw error
+        }
+        let sha256 = Hex.encode(hasher.finalize())
+        try await adopt(temporary, sha256: sha256, size: Int64(size))
+        return (StoredContent(sha256: sha256, size: Int64(size)), head)
+    }
+
+    /// Pins `sha256` and moves a complete temporary file to its content address (or drops it when that
+    /// content is already stored).
+    private func adopt(_ temporary: String, sha256: String, size: Int64) async throws {
+        try await pin(sha256)
+        let path = self.path(for: sha256)
+        let shard = "\(directory)/\(sha256.prefix(2))"
+        do {
+            try await threadPool.runIfActive {
+                if FileOps.size(path) == size {
+                    try FileOps.remove(temporary)
+                    return
+                }
+                try FileOps.makeDirectory(shard)
+                try FileOps.moveIntoPlace(temporary, to: path, directory: shard)
+            }
+        } catch {
+            unpinOnly(sha256)
+            try? await threadPool.runIfActive { try FileOps.remove(temporary) }
+            throw error
+        }
     }
 
     /// Releases a pin taken by `store`.

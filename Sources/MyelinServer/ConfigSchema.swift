@@ -134,6 +134,13 @@ enum ConfigSchema {
         int("http.max_body_bytes", 1024...(64 << 20)) { $0.maxBodyBytes = $1 },
         int("http.max_json_depth", 4...512) { $0.maxJSONDepth = $1 },
         bool("http.trust_forwarded_for") { $0.trustForwardedFor = $1 },
+        int("http.unauthenticated_max_body_bytes", 1024...(1 << 20)) { $0.unauthenticatedMaxBodyBytes = $1 },
+        int("http.body_budget_mb", 0...4096) { $0.bodyBudgetMB = $1 },
+        int("http.request_head_timeout_s", 1...3600) { $0.requestHeadTimeoutS = $1 },
+        int("http.body_min_bytes_per_second", 0...(64 << 20)) { $0.bodyMinBytesPerSecond = $1 },
+        int("http.body_rate_window_s", 1...600) { $0.bodyRateWindowS = $1 },
+        int("http.max_connections_per_address", 0...100_000) { $0.maxConnectionsPerAddress = $1 },
+        int("http.max_unauthenticated_connections", 0...1_000_000) { $0.maxUnauthenticatedConnections = $1 },
 
         string("tls.certificate_path", { $0.tlsCertificatePath = $1 }),
         string("tls.private_key_path", { $0.tlsPrivateKeyPath = $1 }),

@@ -158,11 +158,18 @@ public final class Homeserver: Sendable {
     public func makeServices(onRunning: @escaping @Sendable (Listener, Int) async -> Void = { _, _ in }) throws
         -> [any Service]
     {
+        let limits = services.settings.limits
+        let limiter = limits.maxConnectionsPerAddress == 0 && limits.maxUnauthenticatedConnections == 0 ? nil
+            : ConnectionLimiter(maxPerAddress: limits.maxConnectionsPerAddress,
+                                maxUnauthenticated: limits.maxUnauthenticatedConnections,
+                                exemptAddresses: services.settings.rateLimits.exemptAddresses)
+        let policy = ConnectionPolicy(limits: limits, idleTimeout: .seconds(Int64(config.httpIdleTimeoutS)),
+                                      limiter: limiter, faults: ClientFaultLog(logger: logger))
         let responder = MatrixResponder(
             routes: services.routeTable(), settings: services.settings, sessions: services.sessions,
-            rateLimiter: services.rateLimiter, serverVerifier: services.federation?.verifier, logger: logger)
+            rateLimiter: services.rateLimiter, bodyBudget: services.bodyBudget, connections: limiter,
+            serverVerifier: services.federation?.verifier, logger: logger)
         let logger = self.logger
-        let idle = TimeAmount.seconds(Int64(config.httpIdleTimeoutS))
         func announce(_ listener: Listener) -> @Sendable (any Channel) async -> Void {
             { channel in
                 let port = channel.localAddress?.port ?? 0
@@ -174,7 +181,7 @@ public final class Homeserver: Sendable {
         }
         var result: [any Service] = [
             Application(
-                responder: responder, server: .watchedHTTP1(idleTimeout: idle),
+                responder: responder, server: .watchedHTTP1(policy: policy),
                 configuration: .init(address: .hostname(config.listenAddress, port: config.listenPort),
                                      serverName: "Myelin"),
                 onServerRunning: announce(.plain), logger: logger),
@@ -182,6 +189,7 @@ public final class Homeserver: Sendable {
             SyncFeeds(sync: services.sync),
             PushActionFeed(pushActions: services.sync.pushActions, announcements: services.rooms.pipeline.announcements),
             EphemeralUpkeep(ephemeral: services.ephemeral, announcements: services.rooms.pipeline.announcements),
+            MemoryTrimmer(interval: .seconds(30)),
         ]
         if let federation = services.federation {
             result.append(FederationSenderFeed(sender: federation.sender,
@@ -199,12 +207,17 @@ public final class Homeserver: Sendable {
             result.append(Application(
                 responder: responder,
                 server: .mbedTLSHTTP1(store: store, handshakeTimeout: .seconds(Int64(config.tlsHandshakeTimeoutS)),
-                                      idleTimeout: idle),
+                                      policy: policy),
                 configuration: .init(address: .hostname(config.tlsAddress, port: config.tlsPort), serverName: "Myelin"),
                 onServerRunning: announce(.tls), logger: logger))
             result.append(CertificateReloader(store: store, logger: logger))
         }
         return result
+    }
+
+    /// Fewer malloc arenas (see `MemoryTrimmer.limitArenas`); `myelin serve` calls it first thing.
+    public static func limitMallocArenas() {
+        MemoryTrimmer.limitArenas()
     }
 
     /// Serves until SIGTERM or SIGINT, then stops accepting, lets in-flight requests finish, flushes the
@@ -330,6 +343,13 @@ extension MyelinConfig {
                 failedLogin: .init(perSecond: failedLoginPerSecond, burst: failedLoginBurst),
                 message: .init(perSecond: messagePerSecond, burst: messageBurst),
                 exemptUsers: Set(rateLimitExemptUsers), exemptAddresses: Set(rateLimitExemptAddresses)),
+            limits: RequestLimits(
+                unauthenticatedMaxBodyBytes: unauthenticatedMaxBodyBytes, bodyBudgetBytes: requestBodyBudgetBytes,
+                headTimeoutSeconds: requestHeadTimeoutS, bodyMinBytesPerSecond: bodyMinBytesPerSecond,
+                bodyRateWindowSeconds: bodyRateWindowS,
+                // Behind a reverse proxy every connection comes from the proxy's address.
+                maxConnectionsPerAddress: trustForwardedFor ? 0 : maxConnectionsPerAddress,
+                maxUnauthenticatedConnections: maxUnauthenticatedConnections),
             turn: TURNSettings(
                 uris: voipTurnURIs, sharedSecret: voipTurnSharedSecret.isEmpty ? nil : voipTurnSharedSecret,
                 username: voipTurnUsername.isEmpty ? nil : voipTurnUsername,

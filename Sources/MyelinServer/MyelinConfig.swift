@@ -28,6 +28,14 @@ public struct MyelinConfig: Sendable, Equatable {
     public var maxBodyBytes = 1_048_576
     public var maxJSONDepth = 64
     public var trustForwardedFor = false
+    public var unauthenticatedMaxBodyBytes = 64 * 1024
+    /// 0: drawn from `memory_budget_mb` (`requestBodyBudgetBytes`).
+    public var bodyBudgetMB = 0
+    public var requestHeadTimeoutS = 30
+    public var bodyMinBytesPerSecond = 1024
+    public var bodyRateWindowS = 10
+    public var maxConnectionsPerAddress = 64
+    public var maxUnauthenticatedConnections = 256
 
     /// Both empty: no TLS listener (plain HTTP behind a reverse proxy).
     public var tlsCertificatePath = ""
@@ -122,6 +130,12 @@ public struct MyelinConfig: Sendable, Equatable {
     public var sqliteCacheKiB: Int { max(512, memoryBudgetMB * 1024 / 10 / (databaseReaders + 1)) }
 
     /// Parsed room events kept in memory for the pipeline: an eighth of the budget.
+    /// Request bodies being read at once: `http.body_budget_mb`, else 1/16 of the memory budget (16 MiB at
+    /// the default 256), never under 4 MiB (one federation transaction must fit).
+    public var requestBodyBudgetBytes: Int {
+        bodyBudgetMB > 0 ? bodyBudgetMB << 20 : max(4 << 20, (memoryBudgetMB << 20) / 16)
+    }
+
     public var eventCacheBytes: Int { memoryBudgetMB * 1024 * 1024 / 8 }
     /// Sliding sync connection states are held in memory: about one per 2 MB of the budget (an idle one
     /// for a user in 200 rooms holds tens of kilobytes; see the benchmark figures in the README).

@@ -14,6 +14,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var options: ConfigOption
 
     func run() async throws {
+        Homeserver.limitMallocArenas()
         // First run on a terminal: ask the setup questions instead of silently serving the defaults.
         if CommandSupport.configPath(options.config) == nil, CommandSupport.stdinIsTerminal {
             _ = try await Setup.runWizard(writingTo: "myelin.toml")

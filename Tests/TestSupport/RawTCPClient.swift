@@ -42,18 +42,48 @@ public final class RawTCPClient {
         shutdown(fd, Int32(SHUT_WR))
     }
 
-    /// Everything the server sends until it closes the connection or `seconds` pass.
-    public func readAll(seconds: Int = 10) -> String {
-        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    /// What the server sends until it closes the connection (`closed`) or `seconds` pass without it closing.
+    /// Polls without blocking a thread: the server under test runs in the same process, on the same few
+    /// threads, and a blocked read would keep it from answering.
+    public func readUntilClosed(seconds: Double = 20) async -> (text: String, closed: Bool) {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
+        var buffer = [UInt8](repeating: 0, count: 16384)
         while true {
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else { break }
-            bytes += buffer[0..<count]
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if count > 0 {
+                bytes += buffer[0..<count]
+                continue
+            }
+            if count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                return (String(decoding: bytes, as: UTF8.self), true)
+            }
+            // Checked after a read, so a sleep that overran the deadline (a busy machine) still reads once more.
+            if ContinuousClock.now >= deadline { return (String(decoding: bytes, as: UTF8.self), false) }
+            try? await Task.sleep(for: .milliseconds(20))
         }
-        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Sends as much of `text` as the server takes within `seconds`, without blocking a thread; false when
+    /// the server closed the connection or stopped reading.
+    @discardableResult
+    public func trySend(_ text: String, seconds: Double = 5) async -> Bool {
+        let bytes = Array(text.utf8)
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        var sent = 0
+        while sent < bytes.count {
+            let written = bytes[sent...].withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
+            if written > 0 {
+                sent += written
+                continue
+            }
+            if errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR { return false }
+            if ContinuousClock.now >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return true
     }
 
     /// Closes the connection (the server sees end of input).
