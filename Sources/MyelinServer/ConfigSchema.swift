@@ -225,6 +225,7 @@ enum ConfigSchema {
         int("quotas.account_data_max_entry_bytes", 1024...(1 << 30)) { $0.accountDataMaxEntryBytes = $1 },
         int("quotas.filters_max_per_user", 0...1_000_000) { $0.filtersMaxPerUser = $1 },
         int("quotas.filter_max_bytes", 1024...(1 << 30)) { $0.filterMaxBytes = $1 },
+        int("quotas.one_time_keys_max_per_device", 0...1_000_000) { $0.oneTimeKeysMaxPerDevice = $1 },
 
         int("media.max_upload_bytes", 1024...1_073_741_824) { $0.mediaMaxUploadBytes = $1 },
         int("media.user_quota_bytes", 0...(1 << 50)) { $0.mediaUserQuotaBytes = $1 },

@@ -113,7 +113,8 @@ public final class Homeserver: Sendable {
         let ephemeral = EphemeralServices(rooms: rooms, database: database, clock: clock,
                                           settings: config.ephemeralSettings,
                                           accountDataQuota: config.storageQuotas.accountData, logger: logger)
-        let e2eeKeys = E2EEKeyStore(database: database)
+        let e2eeKeys = E2EEKeyStore(database: database,
+                                    maxOneTimeKeysPerDevice: config.storageQuotas.maxOneTimeKeysPerDevice)
         let toDevice = ToDeviceStore(database: database, quota: config.storageQuotas.toDevice)
         let syncDevices = SyncDeviceSources(toDevice: toDevice, deviceLists: DeviceListStore(database: database),
                                             deviceListChanges: accounts.deviceListChanges)
@@ -319,7 +320,8 @@ extension MyelinConfig {
             accountData: AccountDataQuota(
                 maxEntries: limit(accountDataMaxEntries), maxTotalBytes: limit(accountDataMaxBytes),
                 maxEntryBytes: accountDataMaxEntryBytes),
-            filters: FilterQuota(maxPerUser: limit(filtersMaxPerUser), maxBytes: filterMaxBytes))
+            filters: FilterQuota(maxPerUser: limit(filtersMaxPerUser), maxBytes: filterMaxBytes),
+            maxOneTimeKeysPerDevice: limit(oneTimeKeysMaxPerDevice))
     }
 
     var mediaSettings: MediaSettings {

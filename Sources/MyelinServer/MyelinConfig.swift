@@ -110,6 +110,7 @@ public struct MyelinConfig: Sendable, Equatable {
     public var accountDataMaxEntryBytes = 131_072
     public var filtersMaxPerUser = 200
     public var filterMaxBytes = 16_384
+    public var oneTimeKeysMaxPerDevice = 1000
 
     public var mediaMaxUploadBytes = 52_428_800
     /// 0: no quota.

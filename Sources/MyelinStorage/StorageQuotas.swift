@@ -6,17 +6,21 @@ public struct StorageQuotas: Sendable, Equatable {
     public var toDevice: ToDeviceQuota
     public var accountData: AccountDataQuota
     public var filters: FilterQuota
+    /// Most unclaimed one-time keys one device may hold. Clients keep about 50 on the server (libolm and
+    /// vodozemac hold at most 100 themselves), so more are keys no one can use.
+    public var maxOneTimeKeysPerDevice: Int?
 
     public init(toDevice: ToDeviceQuota = .init(), accountData: AccountDataQuota = .init(),
-                filters: FilterQuota = .init()) {
+                filters: FilterQuota = .init(), maxOneTimeKeysPerDevice: Int? = 1000) {
         self.toDevice = toDevice
         self.accountData = accountData
         self.filters = filters
+        self.maxOneTimeKeysPerDevice = maxOneTimeKeysPerDevice
     }
 
     /// No caps at all (stores built without settings, tests of other things).
     public static let unlimited = StorageQuotas(
-        toDevice: .unlimited, accountData: .unlimited, filters: .unlimited)
+        toDevice: .unlimited, accountData: .unlimited, filters: .unlimited, maxOneTimeKeysPerDevice: nil)
 }
 
 /// Send-to-device messages waiting for their device.

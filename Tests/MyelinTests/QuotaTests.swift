@@ -204,6 +204,35 @@ import Testing
         }
     }
 
+    // MARK: one-time keys
+
+    @Test func oneTimeKeysPerDeviceAreCappedAndAnUploadOverTheCapStoresNothing() async throws {
+        try await withServer({ $0.oneTimeKeysMaxPerDevice = 60 }) { server in
+            let alice = try await server.register("alice")
+            let key = try KeysFixture.key(1)
+            func upload(_ prefix: String, count: Int, deviceKeys: Bool = false) async throws -> TestResponse {
+                var body: JSONObject = [
+                    "one_time_keys": .object(try KeysFixture.oneTimeKeys(
+                        userId: alice.userId, deviceId: alice.deviceId, key: key, prefix: prefix, count: count)),
+                ]
+                if deviceKeys {
+                    body["device_keys"] = .object(
+                        try KeysFixture.deviceKeys(userId: alice.userId, deviceId: alice.deviceId, key: key))
+                }
+                return try await server.client.post("/_matrix/client/v3/keys/upload", .object(body),
+                                                    token: alice.accessToken)
+            }
+            let first = try await upload("a", count: 50, deviceKeys: true)
+            #expect(first.json["one_time_key_counts"]?["signed_curve25519"] == 50)
+            expectFull(try await upload("b", count: 11))
+            // The refused upload stored none of its keys; one that fits passes.
+            let fits = try await upload("c", count: 10)
+            #expect(fits.json["one_time_key_counts"]?["signed_curve25519"] == 60)
+            // An upload that adds nothing (a retry of known keys) passes at the cap.
+            #expect(try await upload("c", count: 10).status == 200)
+        }
+    }
+
     // MARK: defaults
 
     @Test func ordinaryUseFitsTheDefaultQuotas() async throws {
