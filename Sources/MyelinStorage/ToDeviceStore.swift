@@ -10,11 +10,16 @@ public struct ToDeviceStore: Sendable {
 
     /// Caps on message size and on each device's inbox.
     public let quota: ToDeviceQuota
+    /// Transaction IDs remembered per sending device, the latest ones: enough for any client's retries,
+    /// and the table no longer grows by a row per request forever.
+    let rememberedTransactions: Int64
 
-    public init(database: MyelinDatabase, changes: ChangeFeed<Int64> = ChangeFeed(), quota: ToDeviceQuota = .unlimited) {
+    public init(database: MyelinDatabase, changes: ChangeFeed<Int64> = ChangeFeed(), quota: ToDeviceQuota = .unlimited,
+                rememberedTransactions: Int = 1000) {
         self.database = database
         self.changes = changes
         self.quota = quota
+        self.rememberedTransactions = Int64(max(1, rememberedTransactions))
     }
 
     /// One message for one device, or for every device of the user (`deviceId` nil, the spec's `*`).
@@ -44,6 +49,11 @@ public struct ToDeviceStore: Sendable {
     public struct DeviceRef: Sendable, Hashable {
         public let userNid: Int64
         public let deviceId: String
+
+        public init(userNid: Int64, deviceId: String) {
+            self.userNid = userNid
+            self.deviceId = deviceId
+        }
     }
 
     /// Queues `messages` unless the sending device already used `txnId`. Devices that do not exist are
@@ -61,11 +71,18 @@ public struct ToDeviceStore: Sendable {
             throw QuotaExceeded(.tooLarge, what: "bytes per to-device message content", limit: max)
         }
         let quota = quota
+        let remembered = rememberedTransactions
         let (result, recipients) = try await database.write { db -> (SendResult, Set<Int64>) in
+            let seq = try Int64.fetchOne(
+                db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM to_device_txns WHERE user_nid = ? AND device_id = ?",
+                arguments: [senderNid, senderDeviceId]) ?? 1
             try db.execute(
-                sql: "INSERT OR IGNORE INTO to_device_txns (user_nid, device_id, txn_id) VALUES (?, ?, ?)",
-                arguments: [senderNid, senderDeviceId, txnId])
+                sql: "INSERT OR IGNORE INTO to_device_txns (user_nid, device_id, txn_id, seq) VALUES (?, ?, ?, ?)",
+                arguments: [senderNid, senderDeviceId, txnId, seq])
             guard db.changesCount > 0 else { return (SendResult(isNew: false, queued: 0, skippedFull: []), []) }
+            try db.execute(
+                sql: "DELETE FROM to_device_txns WHERE user_nid = ? AND device_id = ? AND seq <= ?",
+                arguments: [senderNid, senderDeviceId, seq - remembered])
             var result = SendResult(isNew: true, queued: 0, skippedFull: [])
             var recipients: Set<Int64> = []
             for message in messages {
