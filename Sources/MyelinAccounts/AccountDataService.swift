@@ -26,8 +26,12 @@ public struct AccountDataService: Sendable {
         if roomId == nil, type == IgnoredUserList.type {
             _ = try IgnoredUserList(validating: content, owner: requester.userId)
         }
-        try await context.accountData.put(
-            userNid: requester.userNid, roomId: roomId, type: type, content: CanonicalJSON.encodeLenient(content))
+        do {
+            try await context.accountData.put(
+                userNid: requester.userNid, roomId: roomId, type: type, content: CanonicalJSON.encodeLenient(content))
+        } catch let quota as QuotaExceeded {
+            throw MatrixError(quota)
+        }
     }
 
     /// The users `userNid` ignores: sync leaves out their non-state events and their invites.

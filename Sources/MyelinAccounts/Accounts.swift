@@ -24,8 +24,8 @@ public struct AccountsContext: Sendable {
         self.settings = settings
         self.users = AccountStore(database: database)
         self.devices = DeviceStore(database: database)
-        self.accountData = AccountDataStore(database: database)
-        self.filters = FilterStore(database: database)
+        self.accountData = AccountDataStore(database: database, quota: settings.quotas.accountData)
+        self.filters = FilterStore(database: database, quota: settings.quotas.filters)
         let tokens = RegistrationTokenStore(database: database)
         self.registrationTokens = tokens
         self.hasher = hasher

@@ -1,3 +1,5 @@
+import MyelinStorage
+
 /// Who may register.
 public enum RegistrationMode: String, Sendable, CaseIterable {
     /// Open until an admin account exists, closed after: a fresh server can be claimed, a configured one
@@ -26,11 +28,14 @@ public struct AccountsSettings: Sendable {
     public var uiaSessionLifetimeMs: Int64
     /// Most UIA sessions held at once (memory bound); the oldest are dropped first.
     public var uiaMaxSessions: Int
+    /// Per-user storage caps (to-device, account data, filters), enforced by the stores.
+    public var quotas: StorageQuotas
 
     public init(
         serverName: String, registrationMode: RegistrationMode = .auto, allowGuests: Bool = false,
         sharedSecret: String? = nil, passwordMinLength: Int = 8, refreshableAccessTokenLifetimeMs: Int64 = 300_000,
-        loginTokenLifetimeMs: Int64 = 120_000, uiaSessionLifetimeMs: Int64 = 600_000, uiaMaxSessions: Int = 1000
+        loginTokenLifetimeMs: Int64 = 120_000, uiaSessionLifetimeMs: Int64 = 600_000, uiaMaxSessions: Int = 1000,
+        quotas: StorageQuotas = .init()
     ) {
         self.serverName = serverName
         self.registrationMode = registrationMode
@@ -41,5 +46,6 @@ public struct AccountsSettings: Sendable {
         self.loginTokenLifetimeMs = loginTokenLifetimeMs
         self.uiaSessionLifetimeMs = uiaSessionLifetimeMs
         self.uiaMaxSessions = uiaMaxSessions
+        self.quotas = quotas
     }
 }

@@ -15,8 +15,12 @@ public struct FilterService: Sendable {
     public func create(_ requester: Requester, targetUserId: String, body: JSONObject) async throws -> String {
         try checkOwner(requester, targetUserId, verb: "create")
         _ = try Filter(json: body)
-        let id = try await store.add(userNid: requester.userNid, json: CanonicalJSON.encodeLenient(.object(body)))
-        return String(id)
+        do {
+            let id = try await store.add(userNid: requester.userNid, json: CanonicalJSON.encodeLenient(.object(body)))
+            return String(id)
+        } catch let quota as QuotaExceeded {
+            throw MatrixError(quota)
+        }
     }
 
     /// The stored filter's JSON; 404 `M_NOT_FOUND` for an ID the user does not have (including IDs

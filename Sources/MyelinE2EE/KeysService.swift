@@ -40,10 +40,15 @@ public struct KeysService: Sendable {
                 throw MatrixError.badJSON("'fallback_keys' holds more than one key for an algorithm")
             }
         }
-        let outcome = try await store.upload(
-            userNid: requester.userNid, userId: requester.userId, deviceId: requester.deviceId,
-            deviceKey: device?.stored, oneTimeKeys: oneTime,
-            fallbackKeys: fallback)
+        let outcome: KeyUploadOutcome
+        do {
+            outcome = try await store.upload(
+                userNid: requester.userNid, userId: requester.userId, deviceId: requester.deviceId,
+                deviceKey: device?.stored, oneTimeKeys: oneTime,
+                fallbackKeys: fallback)
+        } catch let quota as QuotaExceeded {
+            throw MatrixError(quota)
+        }
         switch outcome {
         case .deviceKeyConflict:
             throw MatrixError.invalidParam(

@@ -67,7 +67,32 @@ public struct ToDeviceService: Sendable {
                 "to-device messages for remote servers dropped: federation is not available",
                 metadata: ["servers": "\(remote.sorted().joined(separator: ", "))", "type": "\(type)"])
         }
-        try await store.send(senderNid: requester.userNid, senderDeviceId: requester.deviceId,
-                             sender: requester.userId, txnId: txnId, type: type, messages: outgoing)
+        let result: ToDeviceStore.SendResult
+        do {
+            result = try await store.send(senderNid: requester.userNid, senderDeviceId: requester.deviceId,
+                                          sender: requester.userId, txnId: txnId, type: type, messages: outgoing)
+        } catch let quota as QuotaExceeded {
+            throw MatrixError(quota)
+        }
+        if !result.skippedFull.isEmpty {
+            // The spec lets a server drop messages for devices it will not deliver to; the sender is not
+            // told, as for an unknown device. See `ToDeviceStore.send` for why not refuse the request.
+            context.logger.notice(
+                "to-device messages dropped: the receiving devices' inboxes are full",
+                metadata: ["sender": "\(requester.userId)", "type": "\(type)",
+                           "devices": "\(result.skippedFull.count)"])
+        }
+    }
+
+    /// How many messages a request body names (one per user and device ID, `*` counting once): what the
+    /// per-sender rate limit charges, before any work is done. A body of the wrong shape counts as one
+    /// request; `send` then refuses it.
+    public static func messageCount(_ body: JSONObject) -> Int {
+        guard case .object(let byUser)? = body["messages"] else { return 1 }
+        let count = byUser.values.reduce(0) { total, byDevice in
+            guard case .object(let devices) = byDevice else { return total }
+            return total + devices.count
+        }
+        return max(1, count)
     }
 }

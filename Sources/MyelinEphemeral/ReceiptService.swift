@@ -171,8 +171,12 @@ public final class ReceiptService: Sendable {
             return
         }
         let content: JSONValue = ["event_id": .string(event.eventId)]
-        try await accountData.put(userNid: requester.userNid, roomId: room.roomId, type: Self.fullyRead,
-                                  content: CanonicalJSON.encodeLenient(content))
+        do {
+            try await accountData.put(userNid: requester.userNid, roomId: room.roomId, type: Self.fullyRead,
+                                      content: CanonicalJSON.encodeLenient(content))
+        } catch let quota as QuotaExceeded {
+            throw MatrixError(quota)
+        }
     }
 }
 

@@ -10,13 +10,14 @@ struct AccountDataRoutes {
             Route(.get, "/_matrix/client/v3/user/{userId}/account_data/{type}") { call in
                 try await get(call, roomId: nil)
             },
-            Route(.put, "/_matrix/client/v3/user/{userId}/account_data/{type}") { call in
+            Route(.put, "/_matrix/client/v3/user/{userId}/account_data/{type}", rateLimit: .accountData) { call in
                 try await put(call, roomId: nil)
             },
             Route(.get, "/_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}") { call in
                 try await get(call, roomId: call.parameter("roomId"))
             },
-            Route(.put, "/_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}") { call in
+            Route(.put, "/_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}",
+                  rateLimit: .accountData) { call in
                 try await put(call, roomId: call.parameter("roomId"))
             },
         ]

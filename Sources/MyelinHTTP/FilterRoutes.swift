@@ -6,7 +6,7 @@ struct FilterRoutes {
 
     var routes: [Route] {
         [
-            Route(.post, "/_matrix/client/v3/user/{userId}/filter") { call in
+            Route(.post, "/_matrix/client/v3/user/{userId}/filter", rateLimit: .filter) { call in
                 let id = try await services.filters.create(
                     try call.user, targetUserId: call.parameter("userId"), body: try call.jsonObject().object)
                 return MatrixResponse(json: ["filter_id": .string(id)])

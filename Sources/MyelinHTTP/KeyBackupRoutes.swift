@@ -9,7 +9,7 @@ struct KeyBackupRoutes {
         let backup = services.keyBackup
         let versionPath = "/_matrix/client/v3/room_keys/version"
         return [
-            Route(.post, versionPath) { call in
+            Route(.post, versionPath, rateLimit: .keyBackup) { call in
                 let version = try await backup.createVersion(try call.user, body: try call.json())
                 return MatrixResponse(json: ["version": .string(version)])
             },
@@ -20,7 +20,7 @@ struct KeyBackupRoutes {
                 MatrixResponse(json: try KeyBackupJSON.version(
                     try await backup.version(try call.user, version: call.parameter("version"))))
             },
-            Route(.put, versionPath + "/{version}") { call in
+            Route(.put, versionPath + "/{version}", rateLimit: .keyBackup) { call in
                 try await backup.updateVersion(try call.user, version: call.parameter("version"), body: try call.json())
                 return .empty
             },
@@ -39,7 +39,7 @@ struct KeyBackupRoutes {
     private func keyRoutes(_ path: String, scope: @escaping @Sendable (HTTPCall) -> RoomKeyScope) -> [Route] {
         let backup = services.keyBackup
         return [
-            Route(.put, path) { call in
+            Route(.put, path, rateLimit: .keyBackup) { call in
                 let counts = try await backup.putKeys(
                     try call.user, version: call.query["version"], scope: scope(call), body: try call.json())
                 return MatrixResponse(json: KeyBackupJSON.counts(counts))

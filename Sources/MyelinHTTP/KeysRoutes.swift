@@ -9,7 +9,7 @@ struct KeysRoutes {
 
     var routes: [Route] {
         [
-            Route(.post, "/_matrix/client/v3/keys/upload") { call in
+            Route(.post, "/_matrix/client/v3/keys/upload", rateLimit: .keyUpload) { call in
                 let body = try call.jsonObject()
                 let counts = try await services.keys.upload(
                     try call.user, deviceKeys: Self.present(body["device_keys"]),
@@ -43,7 +43,7 @@ struct KeysRoutes {
                     "left": .array(changes.left.sorted().map(JSONValue.string)),
                 ])
             },
-            Route(.post, "/_matrix/client/v3/keys/device_signing/upload") { call in
+            Route(.post, "/_matrix/client/v3/keys/device_signing/upload", rateLimit: .keyUpload) { call in
                 let body = try call.jsonObject()
                 try await services.crossSigning.uploadKeys(
                     try call.user, master: Self.present(body["master_key"]),
@@ -52,7 +52,7 @@ struct KeysRoutes {
                     auth: try body.objectValue("auth").map(JSONValue.object))
                 return .empty
             },
-            Route(.post, "/_matrix/client/v3/keys/signatures/upload") { call in
+            Route(.post, "/_matrix/client/v3/keys/signatures/upload", rateLimit: .keyUpload) { call in
                 let body = try call.jsonObject()
                 let failures = try await services.signatureUpload.upload(try call.user, signatures: body.object)
                 return MatrixResponse(json: ["failures": .object(failures)])

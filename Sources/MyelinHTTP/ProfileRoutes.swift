@@ -20,7 +20,7 @@ struct ProfileRoutes {
             },
             // Changing a displayname or avatar sends a member event into each joined room: rate-limited
             // like sending messages (as Synapse).
-            Route(.put, base + "/{keyName}", rateLimit: .message) { call in
+            Route(.put, base + "/{keyName}", rateLimit: .profile) { call in
                 let key = try ProfileKey(parsing: call.parameter("keyName"))
                 guard let value = try call.jsonObject()[key.name] else {
                     throw MatrixError.missingParam("The body must hold '\(key.name)'")
@@ -28,7 +28,7 @@ struct ProfileRoutes {
                 try await profiles.set(try call.user, userId: call.parameter("userId"), key: key, value: value)
                 return .empty
             },
-            Route(.delete, base + "/{keyName}", rateLimit: .message) { call in
+            Route(.delete, base + "/{keyName}", rateLimit: .profile) { call in
                 let key = try ProfileKey(parsing: call.parameter("keyName"))
                 try await profiles.delete(try call.user, userId: call.parameter("userId"), key: key)
                 return .empty

@@ -1,53 +1,5 @@
 import MatrixCore
 
-/// Token-bucket limits for the actions that attract abuse.
-public struct RateLimitSettings: Sendable {
-    public struct Rule: Sendable, Equatable {
-        /// Tokens added per second.
-        public var perSecond: Double
-        /// Bucket size: how many actions may come at once.
-        public var burst: Double
-
-        public init(perSecond: Double, burst: Double) {
-            self.perSecond = perSecond
-            self.burst = burst
-        }
-    }
-
-    public var enabled: Bool
-    /// Per client address.
-    public var login: Rule
-    /// Per client address.
-    public var registration: Rule
-    /// Per user: failed password checks against one account.
-    public var failedLogin: Rule
-    /// Per user.
-    public var message: Rule
-    public var exemptUsers: Set<String>
-    public var exemptAddresses: Set<String>
-
-    public init(enabled: Bool = true, login: Rule = .init(perSecond: 0.17, burst: 3),
-                registration: Rule = .init(perSecond: 0.17, burst: 3), failedLogin: Rule = .init(perSecond: 0.17, burst: 3),
-                message: Rule = .init(perSecond: 0.2, burst: 10), exemptUsers: Set<String> = [],
-                exemptAddresses: Set<String> = []) {
-        self.enabled = enabled
-        self.login = login
-        self.registration = registration
-        self.failedLogin = failedLogin
-        self.message = message
-        self.exemptUsers = exemptUsers
-        self.exemptAddresses = exemptAddresses
-    }
-}
-
-/// What a limit applies to.
-public enum RateLimitedAction: String, Sendable {
-    case login
-    case registration
-    case failedLogin
-    case message
-}
-
 /// Token buckets keyed by (action, user or address). Buckets that have refilled are forgotten when the map
 /// grows, so memory stays bounded however many addresses knock.
 public actor RateLimiter {
@@ -65,14 +17,7 @@ public actor RateLimiter {
         self.settings = settings
     }
 
-    private func rule(_ action: RateLimitedAction) -> RateLimitSettings.Rule {
-        switch action {
-        case .login: return settings.login
-        case .registration: return settings.registration
-        case .failedLogin: return settings.failedLogin
-        case .message: return settings.message
-        }
-    }
+    private func rule(_ action: RateLimitedAction) -> RateLimitSettings.Rule { settings.rule(action) }
 
     public func isExempt(user: String?, address: String?) -> Bool {
         if !settings.enabled { return true }
@@ -81,22 +26,34 @@ public actor RateLimiter {
         return false
     }
 
-    /// Takes one token; throws `M_LIMIT_EXCEEDED` with the wait when the bucket is empty.
-    public func consume(_ action: RateLimitedAction, key: String) throws(MatrixError) {
+    /// Takes `cost` tokens (one action, or a request that carries `cost` of them); throws `M_LIMIT_EXCEEDED`
+    /// with the wait when the bucket holds too few. A cost above the burst is let through when the bucket
+    /// is full and leaves it in debt: one large legitimate request is never refused forever, and the
+    /// average rate still holds, since the debt is paid before the next request.
+    public func consume(_ action: RateLimitedAction, key: String, cost: Double = 1) throws(MatrixError) {
         let rule = rule(action)
         let now = clock.now
         let id = action.rawValue + "\u{0}" + key
         var bucket = buckets[id] ?? Bucket(tokens: rule.burst, updated: now)
         bucket.tokens = min(rule.burst, bucket.tokens + elapsedSeconds(from: bucket.updated, to: now) * rule.perSecond)
         bucket.updated = now
-        guard bucket.tokens >= 1 else {
+        let needed = min(max(cost, 0), rule.burst)
+        guard bucket.tokens >= needed else {
             buckets[id] = bucket
-            let wait = (1 - bucket.tokens) / max(rule.perSecond, 1e-9)
-            throw MatrixError.limitExceeded(retryAfterMs: Int64((wait * 1000).rounded(.up)))
+            let wait = (needed - bucket.tokens) / max(rule.perSecond, 1e-9)
+            throw MatrixError.limitExceeded(retryAfterMs: max(1, Int64((wait * 1000).rounded(.up))))
         }
-        bucket.tokens -= 1
+        bucket.tokens -= max(cost, 0)
         buckets[id] = bucket
         if buckets.count > maxBuckets { prune(now: now) }
+    }
+
+    /// `consume` for a request, as the pipeline takes a route's limit: keyed by the user when
+    /// authenticated, else by the address, and nothing for exempt users and addresses. For handlers whose
+    /// cost is known only from the body.
+    public func consume(_ action: RateLimitedAction, user: String?, address: String?, cost: Double) throws(MatrixError) {
+        if isExempt(user: user, address: address) { return }
+        try consume(action, key: user ?? address ?? "unknown", cost: cost)
     }
 
     /// Whether the bucket still has a token, without taking it (to refuse before doing expensive work).

@@ -8,7 +8,7 @@ struct ReportRoutes {
     var routes: [Route] {
         let rooms = services.rooms
         return [
-            Route(.post, "/_matrix/client/v3/rooms/{roomId}/report/{eventId}", rateLimit: .message) { call in
+            Route(.post, "/_matrix/client/v3/rooms/{roomId}/report/{eventId}", rateLimit: .report) { call in
                 let requester = try call.user
                 guard !requester.isGuest else { throw MatrixError.guestAccessForbidden() }
                 let body = try call.jsonObject()
@@ -17,14 +17,14 @@ struct ReportRoutes {
                     reason: try body.string("reason"), score: try body.int("score"))
                 return .empty
             },
-            Route(.post, "/_matrix/client/v3/rooms/{roomId}/report", rateLimit: .message) { call in
+            Route(.post, "/_matrix/client/v3/rooms/{roomId}/report", rateLimit: .report) { call in
                 let requester = try call.user
                 guard !requester.isGuest else { throw MatrixError.guestAccessForbidden() }
                 let reason = try call.jsonObject().requiredString("reason")
                 try await rooms.reportRoom(requester, roomId: call.parameter("roomId"), reason: reason)
                 return .empty
             },
-            Route(.post, "/_matrix/client/v3/users/{userId}/report", rateLimit: .message) { call in
+            Route(.post, "/_matrix/client/v3/users/{userId}/report", rateLimit: .report) { call in
                 let requester = try call.user
                 guard !requester.isGuest else { throw MatrixError.guestAccessForbidden() }
                 let reason = try call.jsonObject().requiredString("reason")

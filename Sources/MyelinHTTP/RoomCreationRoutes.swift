@@ -7,7 +7,7 @@ struct RoomCreationRoutes {
 
     var routes: [Route] {
         [
-            Route(.post, "/_matrix/client/v3/createRoom") { call in
+            Route(.post, "/_matrix/client/v3/createRoom", rateLimit: .roomCreation) { call in
                 let body = try call.optionalJSONObject()
                 let requester = try call.user
                 let plan = try RoomCreationPlan(

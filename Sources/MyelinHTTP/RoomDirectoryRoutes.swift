@@ -8,7 +8,7 @@ struct RoomDirectoryRoutes {
     var routes: [Route] {
         let rooms = services.rooms
         return [
-            Route(.put, "/_matrix/client/v3/directory/room/{roomAlias}") { call in
+            Route(.put, "/_matrix/client/v3/directory/room/{roomAlias}", rateLimit: .directory) { call in
                 let requester = try call.user
                 guard !requester.isGuest else { throw MatrixError.guestAccessForbidden() }
                 let alias = try RoomService.parseAlias(call.parameter("roomAlias")).description
@@ -40,7 +40,7 @@ struct RoomDirectoryRoutes {
                 let published = try await rooms.isPublished(roomId: call.parameter("roomId"))
                 return MatrixResponse(json: ["visibility": published ? "public" : "private"])
             },
-            Route(.put, "/_matrix/client/v3/directory/list/room/{roomId}") { call in
+            Route(.put, "/_matrix/client/v3/directory/list/room/{roomId}", rateLimit: .directory) { call in
                 let body = try call.optionalJSONObject()
                 let visibility = try body.string("visibility") ?? "public"
                 guard visibility == "public" || visibility == "private" else {

@@ -31,7 +31,7 @@ struct RoomMembershipRoutes {
                                                     via: call.queryValues("via") + call.queryValues("server_name"))
                 return MatrixResponse(json: ["room_id": .string(knocked.roomId)])
             },
-            Route(.post, "/_matrix/client/v3/rooms/{roomId}/invite", rateLimit: .message) { call in
+            Route(.post, "/_matrix/client/v3/rooms/{roomId}/invite", rateLimit: .invite) { call in
                 let body = try call.jsonObject()
                 if body["user_id"] == nil, body["medium"] != nil, body["address"] != nil {
                     throw MatrixError.forbidden("Third-party invites are not supported by this server")

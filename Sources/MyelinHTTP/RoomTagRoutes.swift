@@ -11,7 +11,7 @@ struct RoomTagRoutes {
                     try call.user, targetUserId: call.parameter("userId"), roomId: call.parameter("roomId"))
                 return MatrixResponse(json: ["tags": .object(tags)])
             },
-            Route(.put, "/_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}") { call in
+            Route(.put, "/_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}", rateLimit: .accountData) { call in
                 let user = try call.user
                 let body = try call.jsonObject()
                 try await services.roomTags.setTag(
@@ -19,7 +19,7 @@ struct RoomTagRoutes {
                     tag: call.parameter("tag"), content: body.object)
                 return .empty
             },
-            Route(.delete, "/_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}") { call in
+            Route(.delete, "/_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}", rateLimit: .accountData) { call in
                 try await services.roomTags.removeTag(
                     try call.user, targetUserId: call.parameter("userId"), roomId: call.parameter("roomId"),
                     tag: call.parameter("tag"))

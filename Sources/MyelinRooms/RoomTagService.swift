@@ -44,6 +44,16 @@ public struct RoomTagService: Sendable {
     private func write(_ requester: Requester, roomId: String, _ change: @escaping @Sendable (inout RoomTags) -> Void)
         async throws
     {
+        do {
+            try await update(requester, roomId: roomId, change)
+        } catch let quota as QuotaExceeded {
+            throw MatrixError(quota)
+        }
+    }
+
+    private func update(_ requester: Requester, roomId: String, _ change: @escaping @Sendable (inout RoomTags) -> Void)
+        async throws
+    {
         try await accountData.update(userNid: requester.userNid, roomId: roomId, type: RoomTags.type) {
             stored in
             let current = stored.flatMap { try? JSONParser.parse($0) }

@@ -111,9 +111,11 @@ public final class Homeserver: Sendable {
                 nowMs: clock.nowMs, logger: logger)
             : nil
         let ephemeral = EphemeralServices(rooms: rooms, database: database, clock: clock,
-                                          settings: config.ephemeralSettings, logger: logger)
-        let e2eeKeys = E2EEKeyStore(database: database)
-        let toDevice = ToDeviceStore(database: database)
+                                          settings: config.ephemeralSettings,
+                                          accountDataQuota: config.storageQuotas.accountData, logger: logger)
+        let e2eeKeys = E2EEKeyStore(database: database,
+                                    maxOneTimeKeysPerDevice: config.storageQuotas.maxOneTimeKeysPerDevice)
+        let toDevice = ToDeviceStore(database: database, quota: config.storageQuotas.toDevice)
         let syncDevices = SyncDeviceSources(toDevice: toDevice, deviceLists: DeviceListStore(database: database),
                                             deviceListChanges: accounts.deviceListChanges)
         let services = MatrixServices(settings: config.httpSettings, accounts: accounts,
@@ -318,7 +320,21 @@ extension MyelinConfig {
             sharedSecret: registrationSharedSecret.isEmpty ? nil : registrationSharedSecret,
             passwordMinLength: passwordMinLength,
             refreshableAccessTokenLifetimeMs: Int64(refreshableAccessTokenLifetimeS) * 1000,
-            loginTokenLifetimeMs: Int64(loginTokenLifetimeS) * 1000)
+            loginTokenLifetimeMs: Int64(loginTokenLifetimeS) * 1000, quotas: storageQuotas)
+    }
+
+    /// The `[quotas]` section; 0 is "no limit" for the counts and totals.
+    var storageQuotas: StorageQuotas {
+        func limit(_ value: Int) -> Int? { value == 0 ? nil : value }
+        return StorageQuotas(
+            toDevice: ToDeviceQuota(
+                maxMessageBytes: toDeviceMaxMessageBytes, maxPendingPerDevice: limit(toDeviceMaxPendingPerDevice),
+                maxPendingBytesPerDevice: limit(toDeviceMaxPendingBytesPerDevice)),
+            accountData: AccountDataQuota(
+                maxEntries: limit(accountDataMaxEntries), maxTotalBytes: limit(accountDataMaxBytes),
+                maxEntryBytes: accountDataMaxEntryBytes),
+            filters: FilterQuota(maxPerUser: limit(filtersMaxPerUser), maxBytes: filterMaxBytes),
+            maxOneTimeKeysPerDevice: limit(oneTimeKeysMaxPerDevice))
     }
 
     var mediaSettings: MediaSettings {
@@ -329,6 +345,28 @@ extension MyelinConfig {
             maxPendingPerUser: mediaMaxPendingPerUser, maxThumbnailPixels: mediaMaxThumbnailPixels)
     }
 
+    /// The `[rate_limit]` section.
+    var rateLimitSettings: RateLimitSettings {
+        var settings = RateLimitSettings(
+            enabled: rateLimitEnabled,
+            login: .init(perSecond: loginPerSecond, burst: loginBurst),
+            registration: .init(perSecond: registrationPerSecond, burst: registrationBurst),
+            failedLogin: .init(perSecond: failedLoginPerSecond, burst: failedLoginBurst),
+            message: .init(perSecond: messagePerSecond, burst: messageBurst),
+            exemptUsers: Set(rateLimitExemptUsers), exemptAddresses: Set(rateLimitExemptAddresses))
+        settings.toDevice = .init(perSecond: toDevicePerSecond, burst: toDeviceBurst)
+        settings.accountData = .init(perSecond: accountDataPerSecond, burst: accountDataBurst)
+        settings.filter = .init(perSecond: filterPerSecond, burst: filterBurst)
+        settings.profile = .init(perSecond: profilePerSecond, burst: profileBurst)
+        settings.roomCreation = .init(perSecond: roomCreationPerSecond, burst: roomCreationBurst)
+        settings.invite = .init(perSecond: invitePerSecond, burst: inviteBurst)
+        settings.keyUpload = .init(perSecond: keyUploadPerSecond, burst: keyUploadBurst)
+        settings.keyBackup = .init(perSecond: keyBackupPerSecond, burst: keyBackupBurst)
+        settings.report = .init(perSecond: reportPerSecond, burst: reportBurst)
+        settings.directory = .init(perSecond: directoryPerSecond, burst: directoryBurst)
+        return settings
+    }
+
     var httpSettings: HTTPSettings {
         HTTPSettings(
             serverName: serverName, maxBodyBytes: maxBodyBytes, maxJSONDepth: maxJSONDepth,
@@ -336,13 +374,7 @@ extension MyelinConfig {
             wellKnownServer: wellKnownServer.isEmpty ? nil : wellKnownServer,
             supportPage: wellKnownSupportPage.isEmpty ? nil : wellKnownSupportPage, adminContacts: wellKnownAdminContacts,
             trustForwardedFor: trustForwardedFor, logRequests: logRequests,
-            rateLimits: RateLimitSettings(
-                enabled: rateLimitEnabled,
-                login: .init(perSecond: loginPerSecond, burst: loginBurst),
-                registration: .init(perSecond: registrationPerSecond, burst: registrationBurst),
-                failedLogin: .init(perSecond: failedLoginPerSecond, burst: failedLoginBurst),
-                message: .init(perSecond: messagePerSecond, burst: messageBurst),
-                exemptUsers: Set(rateLimitExemptUsers), exemptAddresses: Set(rateLimitExemptAddresses)),
+            rateLimits: rateLimitSettings,
             limits: RequestLimits(
                 unauthenticatedMaxBodyBytes: unauthenticatedMaxBodyBytes, bodyBudgetBytes: requestBodyBudgetBytes,
                 headTimeoutSeconds: requestHeadTimeoutS, bodyMinBytesPerSecond: bodyMinBytesPerSecond,

@@ -86,8 +86,39 @@ public struct MyelinConfig: Sendable, Equatable {
     public var failedLoginBurst = 3.0
     public var messagePerSecond = 0.2
     public var messageBurst = 10.0
+    public var toDevicePerSecond = 20.0
+    public var toDeviceBurst = 1000.0
+    public var accountDataPerSecond = 1.0
+    public var accountDataBurst = 30.0
+    public var filterPerSecond = 0.2
+    public var filterBurst = 20.0
+    public var profilePerSecond = 0.1
+    public var profileBurst = 10.0
+    public var roomCreationPerSecond = 0.05
+    public var roomCreationBurst = 10.0
+    public var invitePerSecond = 0.3
+    public var inviteBurst = 10.0
+    public var keyUploadPerSecond = 1.0
+    public var keyUploadBurst = 30.0
+    public var keyBackupPerSecond = 2.0
+    public var keyBackupBurst = 100.0
+    public var reportPerSecond = 0.05
+    public var reportBurst = 5.0
+    public var directoryPerSecond = 0.1
+    public var directoryBurst = 10.0
     public var rateLimitExemptUsers: [String] = []
     public var rateLimitExemptAddresses: [String] = []
+
+    /// `[quotas]`: 0 is "no limit" for the counts and totals.
+    public var toDeviceMaxMessageBytes = 65_536
+    public var toDeviceMaxPendingPerDevice = 1000
+    public var toDeviceMaxPendingBytesPerDevice = 8_388_608
+    public var accountDataMaxEntries = 10_000
+    public var accountDataMaxBytes = 8_388_608
+    public var accountDataMaxEntryBytes = 131_072
+    public var filtersMaxPerUser = 200
+    public var filterMaxBytes = 16_384
+    public var oneTimeKeysMaxPerDevice = 1000
 
     public var mediaMaxUploadBytes = 52_428_800
     /// 0: no quota.

@@ -10,12 +10,14 @@ extension AccountDataStore {
     @discardableResult
     public func update(userNid: Int64, roomId: String?, type: String,
                        _ transform: @escaping @Sendable ([UInt8]?) throws -> [UInt8]?) async throws -> Int64? {
+        let quota = quota
         let position = try await database.write { db -> Int64? in
             let current = try Data.fetchOne(
                 db, sql: "SELECT content FROM account_data WHERE user_nid = ? AND room_id = ? AND type = ?",
                 arguments: [userNid, roomId ?? "", type]
             ).map { [UInt8]($0) }
             guard let content = try transform(current) else { return nil }
+            try Self.checkQuota(db, quota, userNid: userNid, roomId: roomId, type: type, content: content)
             return try Self.upsert(db, userNid: userNid, roomId: roomId, type: type, content: content)
         }
         if position != nil { await changes.publish(userNid) }

@@ -5,16 +5,20 @@ import GRDB
 /// the signatures uploaded for them. JSON is kept as the canonical bytes the caller validated.
 public struct E2EEKeyStore: Sendable {
     let database: MyelinDatabase
+    /// An upload that would leave a device more unclaimed one-time keys throws `QuotaExceeded`.
+    public let maxOneTimeKeysPerDevice: Int?
 
-    public init(database: MyelinDatabase) {
+    public init(database: MyelinDatabase, maxOneTimeKeysPerDevice: Int? = nil) {
         self.database = database
+        self.maxOneTimeKeysPerDevice = maxOneTimeKeysPerDevice
     }
 
     private func write(userNid: Int64, userId: String, deviceId: String, deviceKey: StoredDeviceKey?,
                        oneTimeKeys: [StoredOneTimeKey], fallbackKeys: [StoredOneTimeKey]) async throws
         -> KeyUploadOutcome
     {
-        try await database.write { db in
+        let maxOneTimeKeys = maxOneTimeKeysPerDevice
+        return try await database.write { db in
             if let deviceKey {
                 let existing = try Data.fetchOne(
                     db, sql: "SELECT identity FROM e2e_device_keys WHERE user_nid = ? AND device_id = ?",
@@ -32,6 +36,7 @@ public struct E2EEKeyStore: Sendable {
             let uploadSeq = oneTimeKeys.isEmpty ? 0 : try Int64.fetchOne(
                 db, sql: "SELECT COALESCE(MAX(upload_seq), 0) + 1 FROM e2e_one_time_keys WHERE user_nid = ? AND device_id = ?",
                 arguments: [userNid, deviceId]) ?? 1
+            var added = 0
             for key in oneTimeKeys {
                 let existing = try Data.fetchOne(
                     db,
@@ -52,6 +57,7 @@ public struct E2EEKeyStore: Sendable {
                         VALUES (?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [userNid, deviceId, key.algorithm, key.keyId, Data(key.json), uploadSeq])
+                added += 1
             }
             for key in fallbackKeys {
                 try db.execute(
@@ -63,7 +69,13 @@ public struct E2EEKeyStore: Sendable {
                         """,
                     arguments: [userNid, deviceId, key.algorithm, key.keyId, Data(key.json)])
             }
-            return .stored(oneTimeKeyCounts: try Self.counts(db, userNid: userNid, deviceId: deviceId))
+            let counts = try Self.counts(db, userNid: userNid, deviceId: deviceId)
+            // Checked after the inserts, so the throw rolls the whole upload back; an upload that adds no
+            // key (device keys, fallback keys, a retry) always passes.
+            if let max = maxOneTimeKeys, added > 0, counts.values.reduce(0, +) > max {
+                throw QuotaExceeded(.full, what: "unclaimed one-time keys per device", limit: max)
+            }
+            return .stored(oneTimeKeyCounts: counts)
         }
     }
 

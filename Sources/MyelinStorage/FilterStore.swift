@@ -7,21 +7,35 @@ import GRDB
 /// on every start does not grow the table.
 public struct FilterStore: Sendable {
     let database: MyelinDatabase
+    /// A filter larger than its byte limit, or a new one past the user's count, throws `QuotaExceeded`.
+    public let quota: FilterQuota
 
-    public init(database: MyelinDatabase) {
+    public init(database: MyelinDatabase, quota: FilterQuota = .unlimited) {
         self.database = database
+        self.quota = quota
     }
 
     /// Stores `json` for the user (or finds it) and returns its ID. One write transaction, so two
-    /// uploads at once cannot take the same ID.
+    /// uploads at once cannot take the same ID. A filter the user already has is found before the count
+    /// is checked: a client re-uploading its filter at the cap still gets its ID.
     public func add(userNid: Int64, json: [UInt8]) async throws -> Int64 {
-        try await database.write { db in
+        if let max = quota.maxBytes, json.count > max {
+            throw QuotaExceeded(.tooLarge, what: "bytes per filter", limit: max)
+        }
+        let quota = quota
+        return try await database.write { db in
             let bytes = Data(json)
             if let existing = try Int64.fetchOne(
                 db, sql: "SELECT filter_id FROM user_filters WHERE user_nid = ? AND json = ?",
                 arguments: [userNid, bytes])
             {
                 return existing
+            }
+            if let max = quota.maxPerUser,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM user_filters WHERE user_nid = ?",
+                                 arguments: [userNid]) ?? 0 >= max
+            {
+                throw QuotaExceeded(.full, what: "filters per user", limit: max)
             }
             let next = (try Int64.fetchOne(
                 db, sql: "SELECT MAX(filter_id) FROM user_filters WHERE user_nid = ?", arguments: [userNid])

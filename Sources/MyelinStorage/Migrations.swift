@@ -9,7 +9,7 @@ enum Migrations {
                               "v8_reads", "v9_profiles", "v10_filters", "v11_receipts_presence",
                               "v12_device_lists_to_device", "v13_push_actions", "v14_server_keys",
                               "v15_federation", "v16_one_time_key_order", "v17_erased_users",
-                              "v18_member_history"]
+                              "v18_member_history", "v19_to_device_txn_order"]
 
     static func makeMigrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -561,6 +561,15 @@ enum Migrations {
             try db.execute(sql: """
                 CREATE INDEX events_by_state_key ON events(state_key_nid, room_nid, stream_pos)
                     WHERE state_key_nid IS NOT NULL;
+                """)
+        }
+        // A sending device's to-device transaction IDs were kept forever, one row per request: a number
+        // in send order lets the store keep only the latest ones (clients retry only recent requests).
+        // Rows from before are 0, the oldest, and go first.
+        migrator.registerMigration("v19_to_device_txn_order") { db in
+            try db.execute(sql: """
+                ALTER TABLE to_device_txns ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX to_device_txns_by_seq ON to_device_txns(user_nid, device_id, seq);
                 """)
         }
         return migrator

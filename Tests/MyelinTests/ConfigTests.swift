@@ -1,5 +1,6 @@
 import Foundation
 import MyelinAccounts
+import MyelinStorage
 @testable import MyelinServer
 import Testing
 
@@ -74,6 +75,32 @@ import Testing
         #expect(config.registrationMode == .token)
         #expect(config.loginPerSecond == 2.0)
         #expect(config.rateLimitExemptUsers == ["@bot:example.org"])
+    }
+
+    @Test func quotasAndWriteLimitsReachTheirSettings() throws {
+        let config = try load("""
+            [rate_limit]
+            to_device_per_second = 5
+            to_device_burst = 500
+            report_burst = 2
+            [quotas]
+            to_device_max_pending_per_device = 0
+            account_data_max_entries = 50
+            filter_max_bytes = 4096
+            """)
+        #expect(config.rateLimitSettings.toDevice == .init(perSecond: 5, burst: 500))
+        #expect(config.rateLimitSettings.report == .init(perSecond: 0.05, burst: 2))
+        #expect(config.rateLimitSettings.invite == .init(perSecond: 0.3, burst: 10))
+        let quotas = config.storageQuotas
+        // 0 is no limit.
+        #expect(quotas.toDevice.maxPendingPerDevice == nil)
+        #expect(quotas.toDevice.maxMessageBytes == 65_536)
+        #expect(quotas.accountData.maxEntries == 50)
+        #expect(quotas.filters.maxBytes == 4096)
+        #expect(config.accountsSettings.quotas == quotas)
+        // The defaults of the types and of the config agree.
+        #expect(MyelinConfig().storageQuotas == StorageQuotas())
+        #expect(error("[quotas]\nfilter_max_bytes = 10\n").contains("quotas.filter_max_bytes"))
     }
 
     @Test func unknownKeysNameTheKeyAndLine() {

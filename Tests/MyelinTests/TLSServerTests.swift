@@ -59,7 +59,9 @@ import Testing
     }
 
     @Test func oneMegabyteUpAndDown() async throws {
-        try await withTLSServer { server, port, cert async throws in
+        // The megabyte travels as one account data entry: far over the default per-entry quota.
+        try await Self.withTLSServer(configure: { config, _ in config.accountDataMaxEntryBytes = 2 << 20 })
+        { server, port, cert async throws in
             let alice = try await server.register("alice")
             let result = try await python(["bigio", String(port), cert, alice.accessToken, alice.userId])
             #expect(result.status == 0, "\(result.output)")
