@@ -112,23 +112,31 @@ def wait_up(port, tls=False, cafile=None):
 
 
 def hold(socks, pid, cgroup, seconds):
-    """Samples the RSS while the connections are held; counts those the server closed."""
+    """Samples the RSS while the connections are held; counts those the server answered (a refusal such
+    as 413 or 503) and those it closed (after an answer, at a deadline, or at once when not admitted)."""
     peak = 0
     end = time.time() + seconds
     while time.time() < end:
         peak = max(peak, status(pid)["VmRSS"])
         time.sleep(0.25)
-    closed = 0
+    answered = closed = 0
     for s in socks:
+        s.setblocking(False)
+        got = b""
         try:
-            s.setblocking(False)
-            if s.recv(65536) == b"":
-                closed += 1
+            while True:
+                chunk = s.recv(65536)
+                if chunk == b"":
+                    closed += 1
+                    break
+                got += chunk
         except BlockingIOError:
             pass
         except OSError:
             closed += 1
-    return peak, closed
+        if got:
+            answered += 1
+    return peak, answered, closed
 
 
 def open_half_sent(port, count, head, sent_bytes):
@@ -158,7 +166,7 @@ def main():
     parser.add_argument("--uploads", type=int, default=20)
     parser.add_argument("--handshakes", type=int, default=300)
     parser.add_argument("--cap-mib", type=int, default=128)
-    parser.add_argument("--hold", type=float, default=8)
+    parser.add_argument("--hold", type=float, default=12)
     parser.add_argument("--no-caps", action="store_true")
     args = parser.parse_args()
     binary = os.path.abspath(args.bin)
@@ -194,11 +202,11 @@ def main():
         print(f"cap {args.cap_mib} MiB, caps {'off' if args.no_caps else 'on'}; idle server: VmRSS {status(pid)['VmRSS']} KiB")
 
         def scenario(name, socks, refused):
-            peak, closed = hold(socks, pid, cgroup, args.hold)
+            peak, answered, closed = hold(socks, pid, cgroup, args.hold)
             st = status(pid)
-            print(f"{name}: {len(socks)} held, {refused} not connected; peak VmRSS {peak} KiB "
-                  f"(VmHWM {st['VmHWM']} KiB); {closed} closed by the server within {args.hold:.0f} s; "
-                  f"{cgroup.figures()}")
+            print(f"{name}: {len(socks)} opened, {refused} not connected; peak VmRSS {peak} KiB "
+                  f"(VmHWM {st['VmHWM']} KiB); within {args.hold:.0f} s the server answered {answered} "
+                  f"and closed {closed}; {cgroup.figures()}")
             close_all(socks)
             time.sleep(35)  # past the 30 s trim
             print(f"  after they ended (and the idle trim): VmRSS {status(pid)['VmRSS']} KiB; alive: {server.poll() is None}")

@@ -18,6 +18,8 @@ public struct MatrixResponder: HTTPResponder {
     let sessions: SessionService
     let rateLimiter: RateLimiter
     let bodyBudget: RequestBodyBudget
+    /// Bounds the request-log lines of refused requests per address.
+    let faults: ClientFaultLog
     /// Marks connections on which a request authenticated (nil: connections are not counted).
     let connections: ConnectionLimiter?
     /// Checks X-Matrix signatures; nil when federation is off (no `.server` routes are then served).
@@ -25,13 +27,14 @@ public struct MatrixResponder: HTTPResponder {
     let logger: Logger
 
     public init(routes: RouteTable, settings: HTTPSettings, sessions: SessionService, rateLimiter: RateLimiter,
-                bodyBudget: RequestBodyBudget, connections: ConnectionLimiter? = nil,
+                bodyBudget: RequestBodyBudget, connections: ConnectionLimiter? = nil, faults: ClientFaultLog,
                 serverVerifier: InboundRequestVerifier? = nil, logger: Logger) {
         self.routes = routes
         self.settings = settings
         self.sessions = sessions
         self.rateLimiter = rateLimiter
         self.bodyBudget = bodyBudget
+        self.faults = faults
         self.connections = connections
         self.serverVerifier = serverVerifier
         self.logger = logger
@@ -67,8 +70,15 @@ public struct MatrixResponder: HTTPResponder {
         if settings.logRequests {
             let elapsed = ContinuousClock.now - started
             let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            var leftOut = 0
+            if (400..<500).contains(result.status.code) {
+                let admission = await faults.admitRequestLine(address: context.remoteAddress)
+                leftOut = admission.leftOut
+                if !admission.admitted { return Self.render(result, method: request.method) }
+            }
             // The path only: the query may hold an access token or a registration token.
-            logger.info("\(request.method) \(request.uri.path) \(result.status.code) \(Self.format(ms)) ms")
+            let note = leftOut > 0 ? " (\(leftOut) refused requests from this address not logged)" : ""
+            logger.info("\(request.method) \(request.uri.path) \(result.status.code) \(Self.format(ms)) ms\(note)")
         }
         return Self.render(result, method: request.method)
     }

@@ -23,6 +23,8 @@ public struct MatrixServices: Sendable {
     public let rateLimiter: RateLimiter
     /// The memory request bodies in flight share (`RequestLimits.bodyBudgetBytes`).
     public let bodyBudget: RequestBodyBudget
+    /// Open connections per address and unauthenticated (nil when both caps are off).
+    public let connections: ConnectionLimiter?
     public let media: MediaService
     public let keyBackup: KeyBackupService
     public let keys: KeysService
@@ -76,6 +78,11 @@ public struct MatrixServices: Sendable {
         self.rateLimiter = RateLimiter(settings: settings.rateLimits)
         // Never smaller than one largest body, or such a body could never be read.
         self.bodyBudget = RequestBodyBudget(capacity: max(settings.limits.bodyBudgetBytes, settings.maxBodyBytes))
+        let limits = settings.limits
+        self.connections = limits.maxConnectionsPerAddress == 0 && limits.maxUnauthenticatedConnections == 0 ? nil
+            : ConnectionLimiter(maxPerAddress: limits.maxConnectionsPerAddress,
+                                maxUnauthenticated: limits.maxUnauthenticatedConnections,
+                                exemptAddresses: settings.rateLimits.exemptAddresses)
         self.keys = KeysService(context: accounts, store: e2eeKeys, remote: remoteKeys)
         self.crossSigning = CrossSigningService(context: accounts, store: e2eeKeys, sessions: sessions)
         self.signatureUpload = SignatureUploadService(context: accounts, store: e2eeKeys)

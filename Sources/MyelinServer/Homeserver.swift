@@ -161,15 +161,13 @@ public final class Homeserver: Sendable {
         -> [any Service]
     {
         let limits = services.settings.limits
-        let limiter = limits.maxConnectionsPerAddress == 0 && limits.maxUnauthenticatedConnections == 0 ? nil
-            : ConnectionLimiter(maxPerAddress: limits.maxConnectionsPerAddress,
-                                maxUnauthenticated: limits.maxUnauthenticatedConnections,
-                                exemptAddresses: services.settings.rateLimits.exemptAddresses)
+        let limiter = services.connections
+        let faults = ClientFaultLog(logger: logger)
         let policy = ConnectionPolicy(limits: limits, idleTimeout: .seconds(Int64(config.httpIdleTimeoutS)),
-                                      limiter: limiter, faults: ClientFaultLog(logger: logger))
+                                      limiter: limiter, faults: faults)
         let responder = MatrixResponder(
             routes: services.routeTable(), settings: services.settings, sessions: services.sessions,
-            rateLimiter: services.rateLimiter, bodyBudget: services.bodyBudget, connections: limiter,
+            rateLimiter: services.rateLimiter, bodyBudget: services.bodyBudget, connections: limiter, faults: faults,
             serverVerifier: services.federation?.verifier, logger: logger)
         let logger = self.logger
         func announce(_ listener: Listener) -> @Sendable (any Channel) async -> Void {

@@ -103,7 +103,7 @@ import MyelinTestSupport
                 try await Task.sleep(for: .seconds(1))
                 await client.trySend("h")
             }
-            let answer = await client.readUntilClosed(seconds: 10)
+            let answer = await client.readUntilClosed(seconds: 30)
             #expect(answer.closed)
             #expect(answer.text.isEmpty, "\(answer.text.prefix(200))")
             // A connection that sends its head in time is answered, and stays usable.
@@ -134,6 +134,7 @@ import MyelinTestSupport
         try await withServer({
             $0.bodyBudgetMB = 1
             $0.maxBodyBytes = 1 << 20
+            $0.accountDataMaxEntryBytes = 1 << 20
         }) { server in
             let alice = try await server.register("alice")
             let path = "/_matrix/client/v3/user/\(alice.userId)/account_data/org.example.big"
@@ -189,29 +190,32 @@ import MyelinTestSupport
         // The head deadline closes the test client's pooled keep-alive connections before the counting starts.
         try await withServer({
             $0.maxUnauthenticatedConnections = 2
-            $0.requestHeadTimeoutS = 3
+            $0.requestHeadTimeoutS = 5
         }) { server in
             let alice = try await server.register("alice")
-            try await Task.sleep(for: .milliseconds(3500))
+            let limiter = try #require(server.running.homeserver.services.connections)
+            func settle(open: Int) async throws {
+                for _ in 0..<600 where await limiter.counts.open != open { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            try await settle(open: 0)
             let first = try RawTCPClient(port: try port(server))
             let second = try RawTCPClient(port: try port(server))
-            try await Task.sleep(for: .milliseconds(200))
+            try await settle(open: 2)
+            #expect(await limiter.counts.unauthenticated == 2)
             let third = try RawTCPClient(port: try port(server))
             await third.trySend("GET /_matrix/client/versions HTTP/1.1\r\nHost: localhost\r\n\r\n")
-            let refused = await third.readUntilClosed(seconds: 10)
+            let refused = await third.readUntilClosed(seconds: 30)
             #expect(refused.closed)
             #expect(refused.text.isEmpty)
-            // A request with a token on one of them makes it count as authenticated: a slot opens.
+            // A request with a token on one of them makes it count as authenticated.
             await first.trySend("GET /_matrix/client/v3/account/whoami HTTP/1.1\r\nHost: localhost\r\n"
-                           + "Authorization: Bearer \(alice.accessToken)\r\n\r\n")
-            var served = false
-            for _ in 0..<10 where !served {
-                try await Task.sleep(for: .milliseconds(100))
-                let next = try RawTCPClient(port: try port(server))
-                await next.trySend("GET /_matrix/client/versions HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-                served = await next.readUntilClosed(seconds: 2).text.hasPrefix("HTTP/1.1 200")
-            }
-            #expect(served)
+                                + "Authorization: Bearer \(alice.accessToken)\r\n\r\n")
+            let whoami = await first.readResponse()
+            #expect(whoami.hasPrefix("HTTP/1.1 200"), "\(whoami.prefix(200))")
+            // `first` is open and no longer counted; `second` counts while the head deadline leaves it open.
+            let counts = await limiter.counts
+            #expect(counts.open >= 1)
+            #expect(counts.unauthenticated == counts.open - 1)
             _ = second
         }
     }

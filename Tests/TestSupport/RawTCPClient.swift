@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// A bare TCP connection to a loopback port: for tests that must control exactly when a client stops
@@ -60,6 +61,32 @@ public final class RawTCPClient {
             }
             // Checked after a read, so a sleep that overran the deadline (a busy machine) still reads once more.
             if ContinuousClock.now >= deadline { return (String(decoding: bytes, as: UTF8.self), false) }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// One whole response (head and `Content-Length` body) on a connection that stays open, or what came
+    /// within `seconds`.
+    public func readResponse(seconds: Double = 20) async -> String {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if count > 0 {
+                bytes += buffer[0..<count]
+                let text = String(decoding: bytes, as: UTF8.self)
+                if let end = text.range(of: "\r\n\r\n") {
+                    let head = text[..<end.lowerBound].lowercased()
+                    let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                        .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+                    if text.utf8.count - text[..<end.upperBound].utf8.count >= length { return text }
+                }
+                continue
+            }
+            if count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) || ContinuousClock.now >= deadline {
+                return String(decoding: bytes, as: UTF8.self)
+            }
             try? await Task.sleep(for: .milliseconds(20))
         }
     }
