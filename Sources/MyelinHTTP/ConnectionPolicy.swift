@@ -59,25 +59,18 @@ public struct AdmittingChannel<BaseChannel: ServerChildChannel>: ServerChildChan
         guard let limiter = policy.limiter else { return base.setup(channel: channel, logger: logger) }
         let id = ObjectIdentifier(channel)
         let address = channel.remoteAddress?.ipAddress
-        let faults = policy.faults
-        return channel.eventLoop.makeFutureWithTask {
-            await limiter.admit(id, address: address)
-        }.flatMap { admission in
-            switch admission {
-            case .admitted(let generation):
-                channel.closeFuture.whenComplete { _ in
-                    Task { await limiter.release(id, generation: generation) }
-                }
-                return base.setup(channel: channel, logger: logger)
-            case .tooManyFromAddress, .tooManyUnauthenticated:
-                Task {
-                    await faults.note(admission == .tooManyFromAddress ? .refusedPerAddress : .refusedUnauthenticated,
-                                      address: address)
-                }
-                channel.close(promise: nil)
-                return channel.eventLoop.makeFailedFuture(Refused())
+        let admission = limiter.admit(id, address: address)
+        guard case .admitted(let generation) = admission else {
+            let faults = policy.faults
+            Task {
+                await faults.note(admission == .tooManyFromAddress ? .refusedPerAddress : .refusedUnauthenticated,
+                                  address: address)
             }
+            channel.close(promise: nil)
+            return channel.eventLoop.makeFailedFuture(Refused())
         }
+        channel.closeFuture.whenComplete { _ in limiter.release(id, generation: generation) }
+        return base.setup(channel: channel, logger: logger)
     }
 
     public func handle(value: Value, logger: Logger) async {

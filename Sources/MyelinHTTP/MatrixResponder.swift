@@ -123,7 +123,7 @@ public struct MatrixResponder: HTTPResponder {
             let exempt = await rateLimiter.isExempt(user: requester?.userId, address: address)
             if !exempt { try await rateLimiter.consume(action, key: requester?.userId ?? address ?? "unknown") }
         }
-        if requester != nil, let connections { await connections.markAuthenticated(ObjectIdentifier(context.channel)) }
+        if requester != nil, let connections { connections.markAuthenticated(ObjectIdentifier(context.channel)) }
         let limit = route.maxBodyBytes
             ?? (requester == nil && route.auth != .server ? settings.limits.unauthenticatedMaxBodyBytes : settings.maxBodyBytes)
         let declared = try declaredLength(request, limit: limit)
@@ -137,7 +137,7 @@ public struct MatrixResponder: HTTPResponder {
         var origin: String? = nil
         if route.auth == .server {
             origin = try await verifyServer(request, body: body)
-            if let connections { await connections.markAuthenticated(ObjectIdentifier(context.channel)) }
+            if let connections { connections.markAuthenticated(ObjectIdentifier(context.channel)) }
         }
         let call = HTTPCall(
             method: request.method, path: request.uri.path, parameters: parameters, query: query,

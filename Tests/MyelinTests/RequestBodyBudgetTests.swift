@@ -46,27 +46,27 @@ import Testing
     @Test func oneAddressIsCapped() async {
         let limiter = ConnectionLimiter(maxPerAddress: 2, maxUnauthenticated: 0)
         let tokens = (0..<3).map { _ in Token() }
-        let first = await limiter.admit(ObjectIdentifier(tokens[0]), address: "10.0.0.1")
-        _ = await limiter.admit(ObjectIdentifier(tokens[1]), address: "10.0.0.1")
-        #expect(await limiter.admit(ObjectIdentifier(tokens[2]), address: "10.0.0.1") == .tooManyFromAddress)
-        #expect(await limiter.admit(ObjectIdentifier(tokens[2]), address: "10.0.0.2") != .tooManyFromAddress)
+        let first = limiter.admit(ObjectIdentifier(tokens[0]), address: "10.0.0.1")
+        _ = limiter.admit(ObjectIdentifier(tokens[1]), address: "10.0.0.1")
+        #expect(limiter.admit(ObjectIdentifier(tokens[2]), address: "10.0.0.1") == .tooManyFromAddress)
+        #expect(limiter.admit(ObjectIdentifier(tokens[2]), address: "10.0.0.2") != .tooManyFromAddress)
         guard case .admitted(let generation) = first else { Issue.record("not admitted"); return }
-        await limiter.release(ObjectIdentifier(tokens[0]), generation: generation)
-        #expect(await limiter.admit(ObjectIdentifier(tokens[0]), address: "10.0.0.1") != .tooManyFromAddress)
+        limiter.release(ObjectIdentifier(tokens[0]), generation: generation)
+        #expect(limiter.admit(ObjectIdentifier(tokens[0]), address: "10.0.0.1") != .tooManyFromAddress)
     }
 
     @Test func authenticatedConnectionsLeaveTheUnauthenticatedCount() async {
         let limiter = ConnectionLimiter(maxPerAddress: 0, maxUnauthenticated: 1, exemptAddresses: ["127.0.0.9"])
         let a = Token(), b = Token(), c = Token()
-        _ = await limiter.admit(ObjectIdentifier(a), address: "10.0.0.1")
-        #expect(await limiter.admit(ObjectIdentifier(b), address: "10.0.0.2") == .tooManyUnauthenticated)
+        _ = limiter.admit(ObjectIdentifier(a), address: "10.0.0.1")
+        #expect(limiter.admit(ObjectIdentifier(b), address: "10.0.0.2") == .tooManyUnauthenticated)
         // Exempt addresses are never refused.
-        if case .tooManyUnauthenticated = await limiter.admit(ObjectIdentifier(c), address: "127.0.0.9") {
+        if case .tooManyUnauthenticated = limiter.admit(ObjectIdentifier(c), address: "127.0.0.9") {
             Issue.record("an exempt address was refused")
         }
-        await limiter.markAuthenticated(ObjectIdentifier(a))
-        await limiter.markAuthenticated(ObjectIdentifier(c))
-        if case .tooManyUnauthenticated = await limiter.admit(ObjectIdentifier(b), address: "10.0.0.2") {
+        limiter.markAuthenticated(ObjectIdentifier(a))
+        limiter.markAuthenticated(ObjectIdentifier(c))
+        if case .tooManyUnauthenticated = limiter.admit(ObjectIdentifier(b), address: "10.0.0.2") {
             Issue.record("an authenticated connection still counted")
         }
     }
@@ -74,14 +74,14 @@ import Testing
     @Test func aStaleReleaseDoesNotFreeANewConnection() async {
         let limiter = ConnectionLimiter(maxPerAddress: 1, maxUnauthenticated: 0)
         let a = Token()
-        guard case .admitted(let old) = await limiter.admit(ObjectIdentifier(a), address: "10.0.0.1") else { return }
+        guard case .admitted(let old) = limiter.admit(ObjectIdentifier(a), address: "10.0.0.1") else { return }
         // The same identity admitted again (a reused object address) replaces the old entry.
-        await limiter.release(ObjectIdentifier(a), generation: old)
-        guard case .admitted = await limiter.admit(ObjectIdentifier(a), address: "10.0.0.1") else {
+        limiter.release(ObjectIdentifier(a), generation: old)
+        guard case .admitted = limiter.admit(ObjectIdentifier(a), address: "10.0.0.1") else {
             Issue.record("not admitted after release")
             return
         }
-        await limiter.release(ObjectIdentifier(a), generation: old)
-        #expect(await limiter.counts.open == 1)
+        limiter.release(ObjectIdentifier(a), generation: old)
+        #expect(limiter.counts.open == 1)
     }
 }
