@@ -12,16 +12,16 @@ public struct EphemeralServices: Sendable {
     public let receipts: ReceiptService
     public let presence: PresenceService
 
-    /// `accountDataQuota`: the caps `m.fully_read` writes are held to, as every account data write.
-    public init(rooms: RoomService, database: MyelinDatabase, clock: WallClock,
-                settings: EphemeralSettings = .init(), accountDataQuota: AccountDataQuota = .unlimited,
-                logger: Logger) {
+    /// `accountData`: the server's one account data store, so that an `m.fully_read` marker is held to the
+    /// same quota as every account data write and wakes the syncs that listen to that store's changes.
+    public init(rooms: RoomService, database: MyelinDatabase, accountData: AccountDataStore, clock: WallClock,
+                settings: EphemeralSettings = .init(), logger: Logger) {
         let presence = PresenceService(store: PresenceStore(database: database), rooms: rooms.store, clock: clock,
                                        settings: settings, logger: logger)
         self.presence = presence
         self.typing = TypingService(rooms: rooms, presence: presence, clock: clock, settings: settings)
         self.receipts = ReceiptService(rooms: rooms, store: ReceiptStore(database: database),
-                                       accountData: AccountDataStore(database: database, quota: accountDataQuota), presence: presence,
+                                       accountData: accountData, presence: presence,
                                        pushActions: PushActionStore(database: database), clock: clock)
     }
 

@@ -110,9 +110,8 @@ public final class Homeserver: Sendable {
                 },
                 nowMs: clock.nowMs, logger: logger)
             : nil
-        let ephemeral = EphemeralServices(rooms: rooms, database: database, clock: clock,
-                                          settings: config.ephemeralSettings,
-                                          accountDataQuota: config.storageQuotas.accountData, logger: logger)
+        let ephemeral = EphemeralServices(rooms: rooms, database: database, accountData: accounts.accountData,
+                                          clock: clock, settings: config.ephemeralSettings, logger: logger)
         let e2eeKeys = E2EEKeyStore(database: database,
                                     maxOneTimeKeysPerDevice: config.storageQuotas.maxOneTimeKeysPerDevice)
         let toDevice = ToDeviceStore(database: database, quota: config.storageQuotas.toDevice)

@@ -4,6 +4,37 @@ import MyelinEphemeral
 import Testing
 
 @Suite struct ReadMarkerTests {
+    @Test func aFullyReadMarkerAloneWakesAWaitingSync() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let bob = try await server.register("bob")
+            let roomId = try await server.sharedRoom(alice, [bob])
+            let message = try await server.sendOK(alice, roomId, "one")
+            let first = try await server.client.get("/_matrix/client/v3/sync", token: bob.accessToken)
+            let since = try #require(first.json["next_batch"]?.stringValue)
+            // A long-poll far longer than the test waits: only the marker can end it in time.
+            let poll = Task {
+                try await server.client.get("/_matrix/client/v3/sync?timeout=600000&since=\(since)", token: bob.accessToken)
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await server.readMarkers(bob, roomId, ["m.fully_read": .string(message)]).status == 200)
+            let woken = try await withThrowingTaskGroup(of: TestResponse?.self) { group in
+                group.addTask { try await poll.value }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(20))
+                    return nil
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? nil
+            }
+            poll.cancel()
+            let answer = try #require(woken, "the marker did not wake the waiting sync")
+            let events = answer.json["rooms"]?["join"]?[roomId]?["account_data"]?["events"]?.arrayValue ?? []
+            #expect(events.contains { $0["type"]?.stringValue == "m.fully_read"
+                && $0["content"]?["event_id"]?.stringValue == message })
+        }
+    }
+
     @Test func markersAndReceiptsTogether() async throws {
         try await withServer { server in
             let alice = try await server.register("alice")
