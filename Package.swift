@@ -29,6 +29,8 @@ let package = Package(
         .systemLibrary(name: "CResolv"),
         // glibc's malloc_trim and mallopt: freed memory given back to the system (libc6-dev).
         .systemLibrary(name: "CMalloc"),
+        // posix_spawn's close-from file action: children inherit no sockets (libc6-dev).
+        .systemLibrary(name: "CSpawn"),
 
         .target(name: "MatrixCore", dependencies: ["CSodium"]),
         .target(name: "MyelinStorage", dependencies: [
@@ -129,7 +131,7 @@ let package = Package(
         .executableTarget(name: "myelin-thumbnailer", dependencies: ["CVips"]),
         // The server-side client of myelin-thumbnailer: spawns it and speaks its pipe protocol. No
         // CVips here, so the server can depend on it without linking libvips.
-        .target(name: "MyelinThumbnail"),
+        .target(name: "MyelinThumbnail", dependencies: ["CSpawn"]),
 
         // Figures for closing notes (argon2id cost); see also Benchmarks/idle-rss.sh.
         .executableTarget(name: "myelin-bench", dependencies: [
@@ -155,7 +157,7 @@ let package = Package(
         ], path: "Benchmarks/FederationBench"),
 
         // Spawning helper programs from tests without Foundation's Process (see ChildProcess.swift).
-        .target(name: "MyelinTestSupport", path: "Tests/TestSupport"),
+        .target(name: "MyelinTestSupport", dependencies: ["CSpawn"], path: "Tests/TestSupport"),
         .testTarget(name: "MatrixCoreTests", dependencies: ["MatrixCore"]),
         // Federation parts that need no running homeserver (discovery, keys, signing, queues).
         .testTarget(name: "MyelinFederationTests", dependencies: [

@@ -1,3 +1,4 @@
+import CSpawn
 import Glibc
 
 /// One running `myelin-thumbnailer` child with pipes on its stdin and stdout.
@@ -40,6 +41,10 @@ final class WorkerProcess: Sendable {
         // dup2 onto 0/1 clears O_CLOEXEC on the copies, so the child keeps exactly these two.
         posix_spawn_file_actions_adddup2(&actions, toWorker[0], 0)
         posix_spawn_file_actions_adddup2(&actions, fromWorker[1], 1)
+        // Everything else closed in the child: NIO accepts client sockets without close-on-exec, and a
+        // worker holding a copy would keep each connection open on the client's side after the server
+        // closed it (no FIN is sent while a copy lives), for as long as the worker runs.
+        myelin_spawn_close_from(&actions, 3)
 
         var pid: pid_t = 0
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup(executable), nil]

@@ -1,3 +1,4 @@
+import CSpawn
 import Foundation
 import Glibc
 import Synchronization
@@ -6,8 +7,8 @@ import Synchronization
 ///
 /// Not Foundation's `Process`: the toolchain's `Process.run()` over-reads a buffer while it lists
 /// `/proc/self/fd` (swift-corelibs-foundation#5472) and killed the whole test process now and then
-/// with SIGSEGV when many descriptors were open. posix_spawn has no such scan: every descriptor of
-/// ours is O_CLOEXEC or closed in the child by the file actions below.
+/// with SIGSEGV when many descriptors were open. posix_spawn has no such scan: the file actions below
+/// close every descriptor above 2 in the child.
 public final class ChildProcess: Sendable {
     public enum Output: Sendable {
         /// A pipe this object reads (`readToEnd`, `readLine`); stderr `.pipe` shares stdout's pipe.
@@ -84,6 +85,9 @@ public final class ChildProcess: Sendable {
             case .inherit: break
             }
         }
+        // Nothing else reaches the child: the in-process servers' sockets (NIO sets no close-on-exec) would
+        // otherwise stay open in it, and a connection the server closed would never end for its client.
+        myelin_spawn_close_from(&actions, 3)
 
         // The test runner's threads block some signals; a child must start with none blocked and the
         // default actions, or SIGTERM would never reach it.
