@@ -4,8 +4,9 @@
 Starts `myelin serve` (a release build) on loopback, inside a cgroup v1 memory cap when run as root
 (`--cap-mib`, 128 by default; see ../shared/notes/memory-caps.md), with the default memory budget, and
 runs, one after the other:
-  1. N unauthenticated half-sent bodies: POST /login declaring a 60 KB body (under the 64 KiB limit for
-     requests without a token, so each is accepted and waits for its body), half of it sent, then held.
+  1. N unauthenticated half-sent bodies declaring 60 KB (under the 64 KiB limit for requests without a
+     token), half of it sent, then held: on /_matrix/key/v2/query (no rate limit, so each waits for
+     its body within the body budget) and on /login (whose rate limit refuses most from the head).
   2. N requests declaring a 0.95 MB login body (the original attack), which are refused from the head.
   3. U half-sent 40 MB media uploads by one logged-in user.
   4. H TLS handshakes from Python's ssl module (OpenSSL with its defaults), server CPU per handshake.
@@ -211,7 +212,14 @@ def main():
             time.sleep(35)  # past the 30 s trim
             print(f"  after they ended (and the idle trim): VmRSS {status(pid)['VmRSS']} KiB; alive: {server.poll() is None}")
 
-        # 1. unauthenticated half-sent bodies under the unauthenticated limit
+        # 1. unauthenticated half-sent bodies under the unauthenticated limit, on a route with no rate limit
+        #    (/login's rate limit would refuse most from the head), so the budget, caps and deadlines hold
+        reset_peak(pid); cgroup.reset_peak()
+        head = ("POST /_matrix/key/v2/query HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                "Content-Length: 60000\r\n\r\n")
+        scenario(f"{args.conns} half-sent 60 KB key-query bodies", *open_half_sent(port, args.conns, head, 30000))
+
+        # 1b. the same on /login (rate-limited per address: refused with 429 from the head)
         reset_peak(pid); cgroup.reset_peak()
         head = ("POST /_matrix/client/v3/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                 "Content-Length: 60000\r\n\r\n")
