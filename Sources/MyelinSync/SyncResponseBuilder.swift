@@ -78,7 +78,11 @@ struct SyncResponseBuilder {
                 entry["ephemeral"] = ["events": .array(ephemeralEvents)]
                 // The summary only when membership may have changed (the spec lets it be omitted otherwise).
                 if isNewJoin || request.fullState || Self.hasMemberEvents(entry) {
-                    entry["summary"] = .object(try await summary(room))
+                    let summary = try await store.memberSummary(roomNid: room.nid, viewer: requester.userId, heroes: 5)
+                    entry["summary"] = .object(Self.summaryJSON(summary))
+                    if filter.room.state.lazyLoadMembers {
+                        try await addHeroMembers(&entry, heroes: summary.heroes, room: room, upTo: now.rooms)
+                    }
                 }
                 entry.merge(try await unreadNotifications(room))
                 join[membership.roomId] = .object(entry)
@@ -179,7 +183,7 @@ struct SyncResponseBuilder {
     /// Events in the filter's `event_format` (client, or the PDU as federation carries it, redacted when
     /// redacted), cut down to its `event_fields`.
     /// `aggregations`: bundle edits and references (timeline events; state events have none to bundle).
-    private func formatted(_ events: [StoredEvent], room: RoomRecord, aggregations: Bool = false) async throws
+    func formatted(_ events: [StoredEvent], room: RoomRecord, aggregations: Bool = false) async throws
         -> [JSONObject]
     {
         var result: [JSONObject]
@@ -233,9 +237,8 @@ struct SyncResponseBuilder {
     }
 
     /// Heroes and member counts (`summary`).
-    private func summary(_ room: RoomRecord) async throws -> JSONObject {
-        let summary = try await store.memberSummary(roomNid: room.nid, viewer: requester.userId, heroes: 5)
-        return [
+    static func summaryJSON(_ summary: MemberSummary) -> JSONObject {
+        [
             "m.heroes": .array(summary.heroes.map(JSONValue.string)),
             "m.joined_member_count": .int(Int64(summary.joined)),
             "m.invited_member_count": .int(Int64(summary.invited)),

@@ -50,4 +50,52 @@ extension SyncResponseBuilder {
         let tuples = senders.sorted().map { StateTuple(type: "m.room.member", stateKey: $0) }
         ids.merge(try await store.state(snapshot: point, tuples: tuples)) { delta, _ in delta }
     }
+
+    /// With lazy-loaded members, the heroes' member events go with the summary that names them when the
+    /// room has no name or canonical alias (clients then build its name from them, spec "Calculating the
+    /// display name for a room"), unless the timeline or state already carries them: from the current
+    /// state, as Synapse sends them. A hero sent before is sent again (no record says what a client holds;
+    /// a redundant member event is allowed).
+    func addHeroMembers(_ entry: inout JSONObject, heroes: [String], room: RoomRecord, upTo: Int64) async throws {
+        guard !heroes.isEmpty else { return }
+        let section = request.useStateAfter ? "state_after" : "state"
+        var present = Set<String>()
+        for name in ["timeline", section] {
+            for event in entry[name]?["events"]?.arrayValue ?? [] where event["type"]?.stringValue == "m.room.member" {
+                if let key = event["state_key"]?.stringValue { present.insert(key) }
+            }
+        }
+        let missing = heroes.filter { !present.contains($0) }
+        guard !missing.isEmpty, let snapshot = try await store.stateSnapshot(roomNid: room.nid, atStream: upTo) else {
+            return
+        }
+        if try await hasNameOrAlias(snapshot: snapshot) { return }
+        let ids = try await store.state(snapshot: snapshot, tuples: missing.map {
+            StateTuple(type: "m.room.member", stateKey: $0)
+        })
+        let stored = try await store.events(ids: Array(ids.values))
+        var added: [StoredEvent] = []
+        for event in stored.values.sorted(by: { ($0.streamPos ?? 0) < ($1.streamPos ?? 0) })
+        where try await matches(event, filter.room.state, room: room) {
+            added.append(event)
+        }
+        guard !added.isEmpty else { return }
+        let events = (entry[section]?["events"]?.arrayValue ?? [])
+            + (try await formatted(added, room: room)).map(JSONValue.object)
+        entry[section] = ["events": .array(events)]
+    }
+
+    /// Whether the state names the room (a non-empty `m.room.name` or a canonical alias): then clients do
+    /// not need the heroes.
+    private func hasNameOrAlias(snapshot: Int64) async throws -> Bool {
+        let ids = try await store.state(snapshot: snapshot, tuples: [
+            StateTuple(type: "m.room.name", stateKey: ""), StateTuple(type: "m.room.canonical_alias", stateKey: ""),
+        ])
+        for event in try await store.events(ids: Array(ids.values)).values {
+            guard case .object(let json) = try JSONParser.parse(event.json) else { continue }
+            let field = event.type == "m.room.name" ? "name" : "alias"
+            if let value = json["content"]?[field]?.stringValue, !value.isEmpty { return true }
+        }
+        return false
+    }
 }

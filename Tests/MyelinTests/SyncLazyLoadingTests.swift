@@ -14,13 +14,13 @@ import Testing
     }
 
     /// A room where Bob joined but has not spoken, and Alice's token from a sync that did not send
-    /// her Bob's member event.
+    /// her Bob's member event. The room has a name, so its heroes' member events are not needed.
     func roomWithASilentMember(_ server: TestServer) async throws
         -> (alice: TestServer.User, bob: TestServer.User, roomId: String, token: String)
     {
         let alice = try await server.register("alice")
         let bob = try await server.register("bob")
-        let roomId = try await server.createRoom(alice, ["preset": "public_chat"])
+        let roomId = try await server.createRoom(alice, ["preset": "public_chat", "name": "Lazy"])
         try await server.joinOK(bob, roomId)
         _ = try await server.sendOK(alice, roomId, "from alice")
         let initial = try await server.syncOK(alice, filter: Self.lazy(limit: 1))
@@ -28,6 +28,31 @@ import Testing
         #expect(room.sectionBodies() == ["from alice"])
         #expect(!room.memberKeys("state").contains(bob.userId))
         return (alice, bob, roomId, try server.nextBatch(initial))
+    }
+
+    @Test func theHeroesOfAnUnnamedRoomComeWithTheSummary() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let bob = try await server.register("bob")
+            let carol = try await server.register("carol")
+            let roomId = try await server.createRoom(alice, ["preset": "public_chat"])
+            try await server.joinOK(bob, roomId)
+            try await server.joinOK(carol, roomId)
+            _ = try await server.sendOK(alice, roomId, "from alice")
+            // Carol's lazy sync: Alice spoke, Bob did not; both are heroes of this unnamed room.
+            let initial = try await server.syncOK(carol, filter: Self.lazy(limit: 1))
+            let room = try #require(initial["rooms"]?["join"]?[roomId])
+            let heroes = Set((room["summary"]?["m.heroes"]?.arrayValue ?? []).compactMap(\.stringValue))
+            #expect(heroes == [alice.userId, bob.userId])
+            #expect(Set(room.memberKeys("state")).isSuperset(of: [bob.userId, carol.userId]))
+            // Named, the room needs no heroes: Bob's member event is left out again.
+            _ = try await server.client.put(server.roomPath(roomId, "state/m.room.name/"), ["name": "Named"],
+                                            token: alice.accessToken)
+            _ = try await server.sendOK(alice, roomId, "named now")
+            let named = try await server.syncOK(carol, filter: Self.lazy(limit: 1))
+            let namedRoom = try #require(named["rooms"]?["join"]?[roomId])
+            #expect(!namedRoom.memberKeys("state").contains(bob.userId))
+        }
     }
 
     @Test func aNewSpeakersMemberEventArrivesWithTheirMessage() async throws {

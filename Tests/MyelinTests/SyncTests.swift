@@ -179,7 +179,8 @@ import Testing
             let alice = try await server.register("alice")
             let bob = try await server.register("bob")
             let carol = try await server.register("carol")
-            let roomId = try await server.createRoom(alice, ["preset": "public_chat"])
+            // Named: an unnamed room's heroes would come too (SyncLazyLoadingTests).
+            let roomId = try await server.createRoom(alice, ["preset": "public_chat", "name": "Senders only"])
             try await server.joinOK(bob, roomId)
             try await server.joinOK(carol, roomId)
             _ = try await server.sendOK(bob, roomId, "from bob")
