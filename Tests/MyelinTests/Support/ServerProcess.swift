@@ -23,8 +23,9 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// A port that was free a moment ago.
+    /// Below the ephemeral range: these servers are killed and started again on the same port.
     static func freePort() throws -> Int {
-        do { return try LoopbackPort.free() } catch { throw TestFailure("cannot find a free port") }
+        do { return try LoopbackPort.freeOutsideEphemeralRange() } catch { throw TestFailure("cannot find a free port") }
     }
 
     static func environment(dataDir: String, port: Int, extra: [String: String] = [:]) -> [String: String] {

@@ -31,8 +31,9 @@ final class SynapsePeer: Sendable {
     /// Starts a new peer, or (given the ports and folder of a stopped one) the same server again.
     static func start(port: Int? = nil, httpPort: Int? = nil, directory: String? = nil) async throws -> SynapsePeer {
         let (cert, key) = try await FederationTestSupport.certificate()
-        let port = try port ?? ServerProcess.freePort()
-        let httpPort = try httpPort ?? ServerProcess.freePort()
+        // Below the ephemeral range: `restarted()` binds the same ports again.
+        let port = try port ?? LoopbackPort.freeOutsideEphemeralRange()
+        let httpPort = try httpPort ?? LoopbackPort.freeOutsideEphemeralRange()
         let directory = directory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("synapse-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
