@@ -6,7 +6,9 @@ import NIOHTTPTypes
 /// arrive within `headTimeout` of the connection being ready for it, and the body must keep arriving,
 /// `minBytesPerWindow` in every `window`. While the server prepares the response (a `/sync` long-poll)
 /// nothing is timed. A response written before its request's body has arrived (a refusal from the head)
-/// says `Connection: close` and ends the connection, so the rest of that body is never read.
+/// says `Connection: close` and ends the connection, so the rest of that body is never read in full:
+/// the close lingers (up to `lingerTime` and `lingerBytes`, discarding what comes) so that a client still
+/// sending is not answered with a reset before it has read the response, as nginx does.
 ///
 /// One per connection, on its event loop (NIO's confinement makes the mutable state safe).
 final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -25,7 +27,12 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
         case awaitingHead
         case readingBody
         case responding
+        /// The refusal is written; what the client still sends is read and dropped until the close.
+        case lingering
     }
+
+    static let lingerTime = TimeAmount.seconds(2)
+    static let lingerBytes = 1 << 20
 
     private let deadlines: Deadlines
     private let faults: ClientFaultLog
@@ -35,6 +42,7 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     private var closeAfterResponse = false
     /// Requests whose head has come and whose response has not ended (more than one only when pipelined).
     private var inFlight = 0
+    private var lingered = 0
 
     init(deadlines: Deadlines, faults: ClientFaultLog) {
         self.deadlines = deadlines
@@ -60,6 +68,19 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if state == .lingering {
+            switch unwrapInboundIn(data) {
+            case .body(let bytes):
+                lingered += bytes.readableBytes
+                if lingered > Self.lingerBytes { context.close(promise: nil) }
+            case .end:
+                // All of it came: closing now sends no reset.
+                context.close(promise: nil)
+            case .head:
+                context.close(promise: nil)
+            }
+            return
+        }
         switch unwrapInboundIn(data) {
         case .head:
             cancelTimer()
@@ -86,7 +107,12 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
         case .end where closeAfterResponse:
             cancelTimer()
             context.writeAndFlush(data, promise: promise)
-            context.close(promise: nil)
+            state = .lingering
+            timer = context.eventLoop.assumeIsolated().scheduleTask(in: Self.lingerTime) {
+                context.close(promise: nil)
+            }
+            // Reads go on (the HTTP layer has stopped asking once its response was written).
+            context.read()
         case .end:
             inFlight = max(0, inFlight - 1)
             if state == .responding, inFlight == 0 {

@@ -70,6 +70,22 @@ import Testing
             return
         }
         #expect(response.headerFields[.connection] == "close")
+        // The close lingers, dropping what the client still sends, so it can read the answer first.
+        try channel.writeInbound(HTTPRequestPart.body(ByteBuffer(repeating: 0x20, count: 1000)))
+        #expect(try channel.readInbound(as: HTTPRequestPart.self) != nil)  // the head, passed on before
+        #expect(try channel.readInbound(as: HTTPRequestPart.self) == nil)  // the late body part, dropped
+        #expect(channel.isActive)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(3))
+        #expect(!channel.isActive)
+    }
+
+    @Test func aLingeringCloseEndsOnceTheBodyHasCome() throws {
+        let channel = try channel()
+        try channel.writeInbound(head)
+        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .unauthorized)))
+        try channel.writeOutbound(HTTPResponsePart.end(nil))
+        #expect(channel.isActive)
+        try channel.writeInbound(HTTPRequestPart.end(nil))
         #expect(!channel.isActive)
     }
 
