@@ -43,21 +43,35 @@ public final class RawTCPClient {
         shutdown(fd, Int32(SHUT_WR))
     }
 
+    /// What a non-blocking read found.
+    private enum Arrival {
+        case data
+        case closed
+        case nothingYet
+    }
+
+    /// Appends what the server has sent so far to `bytes` without waiting.
+    private func receiveAvailable(into bytes: inout [UInt8]) -> Arrival {
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+        if count > 0 {
+            bytes += buffer[0..<count]
+            return .data
+        }
+        return count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ? .closed : .nothingYet
+    }
+
     /// What the server sends until it closes the connection (`closed`) or `seconds` pass without it closing.
     /// Polls without blocking a thread: the server under test runs in the same process, on the same few
     /// threads, and a blocked read would keep it from answering.
     public func readUntilClosed(seconds: Double = 20) async -> (text: String, closed: Bool) {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16384)
         while true {
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if count > 0 {
-                bytes += buffer[0..<count]
-                continue
-            }
-            if count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-                return (String(decoding: bytes, as: UTF8.self), true)
+            switch receiveAvailable(into: &bytes) {
+            case .data: continue
+            case .closed: return (String(decoding: bytes, as: UTF8.self), true)
+            case .nothingYet: break
             }
             // Checked after a read, so a sleep that overran the deadline (a busy machine) still reads once more.
             if ContinuousClock.now >= deadline { return (String(decoding: bytes, as: UTF8.self), false) }
@@ -70,25 +84,28 @@ public final class RawTCPClient {
     public func readResponse(seconds: Double = 20) async -> String {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16384)
         while true {
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if count > 0 {
-                bytes += buffer[0..<count]
-                let text = String(decoding: bytes, as: UTF8.self)
-                if let end = text.range(of: "\r\n\r\n") {
-                    let head = text[..<end.lowerBound].lowercased()
-                    let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
-                        .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
-                    if text.utf8.count - text[..<end.upperBound].utf8.count >= length { return text }
+            switch receiveAvailable(into: &bytes) {
+            case .data:
+                if Self.isCompleteResponse(String(decoding: bytes, as: UTF8.self)) {
+                    return String(decoding: bytes, as: UTF8.self)
                 }
                 continue
+            case .closed: return String(decoding: bytes, as: UTF8.self)
+            case .nothingYet: break
             }
-            if count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) || ContinuousClock.now >= deadline {
-                return String(decoding: bytes, as: UTF8.self)
-            }
+            if ContinuousClock.now >= deadline { return String(decoding: bytes, as: UTF8.self) }
             try? await Task.sleep(for: .milliseconds(20))
         }
+    }
+
+    /// Whether `text` holds a response head and all of the body its `Content-Length` names.
+    private static func isCompleteResponse(_ text: String) -> Bool {
+        guard let end = text.range(of: "\r\n\r\n") else { return false }
+        let head = text[..<end.lowerBound].lowercased()
+        let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+            .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+        return text.utf8.count - text[..<end.upperBound].utf8.count >= length
     }
 
     /// Sends as much of `text` as the server takes within `seconds`, without blocking a thread; false when
