@@ -21,8 +21,11 @@ import Testing
             let inFlight = Task {
                 try await client.thumbnail(ThumbnailRequest(path: big, width: 320, height: 240, method: .scale))
             }
+            // Bounded: if this request ends before its worker is seen (a worker an earlier round killed
+            // after its request had finished fails the next write at once, and is discarded), there is
+            // no worker to see, and an unbounded wait here hung a whole CI run.
             pid = nil
-            while pid == nil {
+            for _ in 0..<2000 where pid == nil {
                 try await Task.sleep(for: .milliseconds(5))
                 pid = await client.workerProcessID
             }
